@@ -1,0 +1,186 @@
+//! whisper.cpp through whisper-rs: one loaded model, any number of decoding states.
+//!
+//! A `WhisperModel` is shared (it is `Send + Sync`); each speaker gets its own
+//! `WhisperTranscriber`, which owns a whisper state and decodes one phrase per call with greedy
+//! sampling, no carried-over context and an encoder window sized to the phrase.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Once};
+
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
+
+use super::{AsrError, Segment, Transcriber, Transcription};
+use crate::model::ggml;
+
+/// Samples per second Whisper expects.
+pub const SAMPLE_RATE: usize = 16_000;
+/// Encoder frames per second of audio (1500 frames = 30 s).
+const FRAMES_PER_SECOND: f64 = 50.0;
+const MAX_AUDIO_CTX: i32 = 1500;
+
+/// Decoding options.
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    /// Spoken language, such as "en"; `None` lets a multilingual model detect it.
+    pub language: Option<String>,
+    /// CPU threads for one decode.
+    pub threads: i32,
+    /// Size the encoder to the phrase instead of a full 30 s window.
+    pub fit_audio_ctx: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            language: Some("en".into()),
+            threads: cores.clamp(1, 4) as i32,
+            fit_audio_ctx: true,
+        }
+    }
+}
+
+/// A loaded whisper.cpp model.
+#[derive(Clone)]
+pub struct WhisperModel {
+    ctx: Arc<WhisperContext>,
+    path: PathBuf,
+    multilingual: bool,
+}
+
+static LOG_HOOKS: Once = Once::new();
+
+impl WhisperModel {
+    /// Load a ggml model file, checking its structure first so a damaged file is reported
+    /// instead of aborting inside whisper.cpp.
+    pub fn load(path: &Path) -> Result<Self, AsrError> {
+        LOG_HOOKS.call_once(whisper_rs::install_logging_hooks);
+        if !path.is_file() {
+            return Err(AsrError::ModelMissing(path.to_path_buf()));
+        }
+        let invalid = |detail: String| AsrError::ModelInvalid {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let (hp, _) = ggml::validate(path).map_err(|e| invalid(e.to_string()))?;
+        let ctx = WhisperContext::new_with_params(path, WhisperContextParameters::default())
+            .map_err(|e| invalid(format!("whisper.cpp refused it ({e:?})")))?;
+        Ok(Self {
+            ctx: Arc::new(ctx),
+            path: path.to_path_buf(),
+            multilingual: hp.is_multilingual(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_multilingual(&self) -> bool {
+        self.multilingual
+    }
+
+    /// A decoding state of its own (one per speaker).
+    pub fn transcriber(&self, options: DecodeOptions) -> Result<WhisperTranscriber, AsrError> {
+        let state = self
+            .ctx
+            .create_state()
+            .map_err(|e| AsrError::Engine(format!("cannot create a decoding state: {e:?}")))?;
+        let options = DecodeOptions {
+            // An English-only model decodes English whatever the config says.
+            language: if self.multilingual {
+                options.language.clone()
+            } else {
+                Some("en".into())
+            },
+            ..options
+        };
+        Ok(WhisperTranscriber {
+            state,
+            options,
+            eot: self.ctx.token_eot(),
+        })
+    }
+}
+
+/// One speaker's decoder.
+pub struct WhisperTranscriber {
+    state: whisper_rs::WhisperState,
+    options: DecodeOptions,
+    eot: i32,
+}
+
+/// Encoder frames for `samples` of audio, with a second of margin, capped at 30 s.
+pub fn audio_ctx_for(samples: usize) -> i32 {
+    let secs = samples as f64 / SAMPLE_RATE as f64;
+    (((secs + 1.0) * FRAMES_PER_SECOND).ceil() as i32).clamp(1, MAX_AUDIO_CTX)
+}
+
+impl Transcriber for WhisperTranscriber {
+    fn transcribe(&mut self, pcm: &[f32]) -> Result<Transcription, AsrError> {
+        if pcm.is_empty() {
+            return Ok(Transcription::default());
+        }
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(self.options.threads);
+        params.set_language(self.options.language.as_deref());
+        params.set_no_context(true);
+        params.set_single_segment(false);
+        params.set_suppress_nst(true);
+        params.set_temperature(0.0);
+        params.set_logprob_thold(-1.0);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_special(false);
+        params.set_print_timestamps(false);
+        if self.options.fit_audio_ctx {
+            params.set_audio_ctx(audio_ctx_for(pcm.len()));
+        }
+        self.state
+            .full(params, pcm)
+            .map_err(|e| AsrError::Engine(format!("{e:?}")))?;
+        let mut out = Transcription::default();
+        for seg in self.state.as_iter() {
+            let text = seg
+                .to_str_lossy()
+                .map_err(|e| AsrError::Engine(format!("{e:?}")))?
+                .into_owned();
+            let mut logp = 0.0f32;
+            let mut n = 0;
+            for i in 0..seg.n_tokens() {
+                if let Some(tok) = seg.get_token(i)
+                    && tok.token_id() < self.eot
+                {
+                    logp += tok.token_probability().max(1e-10).ln();
+                    n += 1;
+                }
+            }
+            out.segments.push(Segment {
+                start: seg.start_timestamp() as f64 / 100.0,
+                end: seg.end_timestamp() as f64 / 100.0,
+                text,
+                no_speech_prob: seg.no_speech_probability(),
+                avg_logprob: if n > 0 { logp / n as f32 } else { 0.0 },
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audio_ctx_grows_with_the_phrase_and_caps_at_30_s() {
+        assert_eq!(audio_ctx_for(16_000), 100);
+        assert!(audio_ctx_for(6 * 16_000) < audio_ctx_for(7 * 16_000));
+        assert_eq!(audio_ctx_for(60 * 16_000), 1500);
+    }
+
+    #[test]
+    fn a_missing_model_is_reported_by_path() {
+        let e = WhisperModel::load(Path::new("/nonexistent/ggml.bin")).err().unwrap();
+        assert!(e.to_string().contains("/nonexistent/ggml.bin"), "{e}");
+    }
+}

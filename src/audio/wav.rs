@@ -1,0 +1,147 @@
+//! WAV decoding into per-channel f32 samples in [-1, 1].
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// A decoded file: one `Vec` per channel.
+#[derive(Debug, Clone)]
+pub struct WavAudio {
+    pub sample_rate: u32,
+    pub channels: Vec<Vec<f32>>,
+}
+
+impl WavAudio {
+    pub fn duration_secs(&self) -> f64 {
+        self.channels.first().map_or(0.0, |c| c.len() as f64) / self.sample_rate as f64
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum WavError {
+    #[error("{path}: cannot open: {source}")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid WAV file ({detail})")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: unsupported WAV format: {detail} (use 8/16/24/32-bit PCM or 32-bit float)")]
+    Unsupported { path: PathBuf, detail: String },
+    #[error("{path}: the file holds no audio")]
+    Empty { path: PathBuf },
+}
+
+/// Decode a WAV file from disk.
+pub fn read_file(path: &Path) -> Result<WavAudio, WavError> {
+    let file = std::fs::File::open(path).map_err(|source| WavError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read(std::io::BufReader::new(file), path)
+}
+
+/// Decode WAV bytes; `path` only names the source in errors.
+pub fn read(reader: impl Read, path: &Path) -> Result<WavAudio, WavError> {
+    let corrupt = |e: hound::Error| match e {
+        hound::Error::Unsupported => WavError::Unsupported {
+            path: path.to_path_buf(),
+            detail: "hound cannot decode this encoding".into(),
+        },
+        other => WavError::Corrupt {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    };
+    let mut r = hound::WavReader::new(reader).map_err(corrupt)?;
+    let spec = r.spec();
+    if spec.channels == 0 || spec.sample_rate == 0 {
+        return Err(WavError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("{} channels at {} Hz", spec.channels, spec.sample_rate),
+        });
+    }
+    let n = spec.channels as usize;
+    let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => r.samples::<f32>().collect::<Result<_, _>>(),
+        (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
+            let scale = 1.0 / (1u64 << (bits - 1)) as f32;
+            r.samples::<i32>()
+                .map(|s| s.map(|v| v as f32 * scale))
+                .collect()
+        }
+        (fmt, bits) => {
+            return Err(WavError::Unsupported {
+                path: path.to_path_buf(),
+                detail: format!("{bits}-bit {fmt:?}"),
+            });
+        }
+    }
+    .map_err(corrupt)?;
+    if interleaved.is_empty() {
+        return Err(WavError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let frames = interleaved.len() / n;
+    let mut channels = vec![Vec::with_capacity(frames); n];
+    for frame in interleaved.chunks_exact(n) {
+        for (ch, s) in channels.iter_mut().zip(frame) {
+            ch.push(*s);
+        }
+    }
+    Ok(WavAudio {
+        sample_rate: spec.sample_rate,
+        channels,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wav_bytes(spec: hound::WavSpec, samples: &[i32]) -> Vec<u8> {
+        let mut cur = std::io::Cursor::new(Vec::new());
+        let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
+        for s in samples {
+            w.write_sample(*s).unwrap();
+        }
+        w.finalize().unwrap();
+        cur.into_inner()
+    }
+
+    #[test]
+    fn stereo_16_bit_splits_channels_and_scales() {
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let b = wav_bytes(spec, &[16384, -32768, 0, 32767]);
+        let a = read(&b[..], Path::new("t.wav")).unwrap();
+        assert_eq!(a.channels.len(), 2);
+        assert_eq!(a.channels[0], vec![0.5, 0.0]);
+        assert_eq!(a.channels[1][0], -1.0);
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_errors() {
+        let e = read(&b"RIFFxxxxWAVEjunk"[..], Path::new("bad.wav")).unwrap_err();
+        assert!(e.to_string().contains("bad.wav"), "{e}");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 16000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let b = wav_bytes(spec, &[1, 2, 3, 4]);
+        assert!(read(&b[..b.len() - 3], Path::new("cut.wav")).is_err());
+        let empty = wav_bytes(spec, &[]);
+        assert!(matches!(
+            read(&empty[..], Path::new("e.wav")),
+            Err(WavError::Empty { .. })
+        ));
+    }
+}

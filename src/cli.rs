@@ -1,0 +1,157 @@
+//! The command line: the contract of `design.md`, as clap derive types.
+//!
+//! Parsing only; `app` decides what each command does.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Live, on-device coaching for sales calls.
+#[derive(Debug, Parser)]
+#[command(name = "warmcall", version, about, propagate_version = true)]
+pub struct Cli {
+    /// More diagnostics on stderr (repeat for more). Transcripts never appear there.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the coaching pipeline on live capture or on a WAV file.
+    Run(RunArgs),
+    /// Run the rule stage alone over a transcript (JSON Lines) and print the event log.
+    Analyze {
+        /// Utterances as JSON Lines: {"speaker","start","end","text"}.
+        #[arg(long)]
+        transcript: PathBuf,
+        /// Config file (defaults to the per-user config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// List the coaching rules or try them on one utterance.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Import, list and verify Whisper models.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
+    /// Write, check or locate the per-user config file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// List capture devices, monitors marked.
+    Devices,
+    /// Talk to a running daemon.
+    Ctl {
+        #[command(subcommand)]
+        command: CtlCommand,
+    },
+    /// Summarise a call log.
+    Report {
+        /// A call log written by `warmcall run`.
+        log: PathBuf,
+        /// Also write an HTML report here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Log only: print the event log to stdout, raise no notifications.
+    #[arg(long)]
+    pub headless: bool,
+    /// Play this WAV file through the pipeline instead of live capture
+    /// (left channel = me, right channel = them; mono = me).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// With --input: pace the file at real speed, as live capture would.
+    #[arg(long, requires = "input")]
+    pub realtime: bool,
+    /// Config file (defaults to the per-user config).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory for call logs (defaults to $XDG_STATE_HOME/warmcall/calls).
+    #[arg(long)]
+    pub log_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule in force, with where it came from.
+    List {
+        /// Config file (defaults to the per-user config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Show which rules fire on one utterance, and why.
+    Check {
+        /// The utterance.
+        text: String,
+        /// Who says it.
+        #[arg(long, value_enum, default_value_t = SpeakerArg::Me)]
+        speaker: SpeakerArg,
+        /// Call time of the utterance, in seconds.
+        #[arg(long, default_value_t = 0.0)]
+        at: f64,
+        /// Config file (defaults to the per-user config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SpeakerArg {
+    Me,
+    Them,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Convert a CTranslate2 Whisper model directory to a whisper.cpp ggml file.
+    Import {
+        /// Directory with model.bin (or model.bin.part1 + part2), config.json, tokenizer.json.
+        src: PathBuf,
+        /// Where to write the ggml file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List installed models.
+    List,
+    /// Load a model, transcribe the bundled JFK sample and check the text.
+    Verify {
+        /// A ggml model file (defaults to the configured model).
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented default config.
+    Init,
+    /// Validate a config file.
+    Check { file: Option<PathBuf> },
+    /// Print where the config file lives.
+    Path,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CtlCommand {
+    Status,
+    Pause,
+    Resume,
+    EndCall,
+    Reload,
+}
+
+impl Cli {
+    pub fn parse_args() -> Self {
+        <Self as Parser>::parse()
+    }
+}
