@@ -74,7 +74,9 @@ mod tests {
     #[test]
     fn normalize_ignores_case_and_punctuation() {
         assert_eq!(
-            normalize(" And so, my fellow Americans: ask not what your country can do for you; ask what you can do for your country."),
+            normalize(
+                " And so, my fellow Americans: ask not what your country can do for you; ask what you can do for your country."
+            ),
             JFK_TEXT
         );
     }

@@ -180,7 +180,9 @@ mod tests {
 
     #[test]
     fn a_missing_model_is_reported_by_path() {
-        let e = WhisperModel::load(Path::new("/nonexistent/ggml.bin")).err().unwrap();
+        let e = WhisperModel::load(Path::new("/nonexistent/ggml.bin"))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("/nonexistent/ggml.bin"), "{e}");
     }
 }

@@ -184,10 +184,17 @@ fn count_layers(model: &Ct2Model<'_>, prefix: &str) -> usize {
 }
 
 fn dim(t: &Tensor<'_>, axis: usize, name: &str) -> Result<usize, ImportError> {
-    t.dims.get(axis).copied().ok_or_else(|| ImportError::BadShape {
-        tensor: name.to_string(),
-        detail: format!("expected at least {} dimensions, found {:?}", axis + 1, t.dims),
-    })
+    t.dims
+        .get(axis)
+        .copied()
+        .ok_or_else(|| ImportError::BadShape {
+            tensor: name.to_string(),
+            detail: format!(
+                "expected at least {} dimensions, found {:?}",
+                axis + 1,
+                t.dims
+            ),
+        })
 }
 
 fn heads(model: &Ct2Model<'_>, name: &str) -> Result<i32, ImportError> {

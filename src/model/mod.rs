@@ -18,23 +18,39 @@ use thiserror::Error;
 /// Why an import failed. Every variant tells the user what to do next.
 #[derive(Debug, Error)]
 pub enum ImportError {
-    #[error("model directory {0} does not exist (run models/fetch.sh, or give the directory that holds model.bin)")]
+    #[error(
+        "model directory {0} does not exist (run models/fetch.sh, or give the directory that holds model.bin)"
+    )]
     MissingDir(PathBuf),
-    #[error("{0} is missing: a CTranslate2 Whisper model needs model.bin (or model.bin.part1 and model.bin.part2), config.json and tokenizer.json")]
+    #[error(
+        "{0} is missing: a CTranslate2 Whisper model needs model.bin (or model.bin.part1 and model.bin.part2), config.json and tokenizer.json"
+    )]
     MissingFile(PathBuf),
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: io::Error },
-    #[error("cannot write {path}: {source} (nothing was left behind; check free space and permissions)")]
+    #[error(
+        "cannot write {path}: {source} (nothing was left behind; check free space and permissions)"
+    )]
     Write { path: PathBuf, source: io::Error },
-    #[error("model.bin is truncated: {what} at byte {offset} runs past the end of the {size}-byte file (download it again)")]
-    Truncated { what: String, offset: u64, size: u64 },
+    #[error(
+        "model.bin is truncated: {what} at byte {offset} runs past the end of the {size}-byte file (download it again)"
+    )]
+    Truncated {
+        what: String,
+        offset: u64,
+        size: u64,
+    },
     #[error("model.bin is corrupt: {detail}")]
     Corrupt { detail: String },
-    #[error("model.bin has CTranslate2 format version {0}; only version 6 is supported (convert it with a current ctranslate2)")]
+    #[error(
+        "model.bin has CTranslate2 format version {0}; only version 6 is supported (convert it with a current ctranslate2)"
+    )]
     UnsupportedVersion(u32),
     #[error("model.bin holds a {0}, not a Whisper model")]
     NotWhisper(String),
-    #[error("tensor {tensor} has type {dtype}; only float32, float16 and bfloat16 models can be imported (convert without quantization)")]
+    #[error(
+        "tensor {tensor} has type {dtype}; only float32, float16 and bfloat16 models can be imported (convert without quantization)"
+    )]
     UnsupportedDtype { tensor: String, dtype: String },
     #[error("model.bin lacks tensor {0}: is this a complete Whisper model?")]
     MissingTensor(String),
