@@ -1,11 +1,10 @@
 //! Command dispatch: maps each CLI command onto the library, prints results, and turns failures
 //! into an exit code and one clear message on stderr.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, ConfigCommand, ModelCommand};
+use crate::cli::{Cli, Command, ConfigCommand};
+use crate::commands;
 use crate::model;
 use crate::paths;
 
@@ -59,7 +58,8 @@ impl From<crate::asr::AsrError> for Failure {
     }
 }
 
-type Outcome = Result<(), Failure>;
+/// What a command returns.
+pub type Outcome = Result<(), Failure>;
 
 fn init_tracing(verbose: u8) {
     let default = match verbose {
@@ -99,10 +99,12 @@ fn not_yet(what: &str, issue: u32) -> Outcome {
 
 fn dispatch(command: Command) -> Outcome {
     match command {
-        Command::Model { command } => model_command(command),
+        Command::Model { command } => commands::model::run(command),
         Command::Run(_) => not_yet("run", 5),
-        Command::Analyze { .. } => not_yet("analyze", 4),
-        Command::Rules { .. } => not_yet("rules", 4),
+        Command::Analyze { transcript, config } => {
+            commands::rules::analyze(&transcript, config.as_deref())
+        }
+        Command::Rules { command } => commands::rules::run(command),
         Command::Config { command } => match command {
             ConfigCommand::Path => {
                 println!("{}", paths::config_file().display());
@@ -113,101 +115,5 @@ fn dispatch(command: Command) -> Outcome {
         Command::Devices => not_yet("devices", 6),
         Command::Ctl { .. } => not_yet("ctl", 6),
         Command::Report { .. } => not_yet("report", 6),
-    }
-}
-
-/// The model `verify` and the pipeline use when none is named.
-pub fn default_model_path() -> PathBuf {
-    paths::models_dir().join(model::file_name(model::DEFAULT_MODEL))
-}
-
-fn model_command(command: ModelCommand) -> Outcome {
-    match command {
-        ModelCommand::Import { src, out } => import(&src, &out),
-        ModelCommand::List => list_models(),
-        ModelCommand::Verify { file } => verify(&file.unwrap_or_else(default_model_path)),
-    }
-}
-
-fn import(src: &Path, out: &Path) -> Outcome {
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} tensors")
-                .expect("static template")
-                .progress_chars("=> "),
-        );
-        bar.set_message("writing");
-        Some(bar)
-    } else {
-        None
-    };
-    let summary = model::import::import_dir(src, out, |done, total| {
-        if let Some(b) = &bar {
-            b.set_length(total as u64);
-            b.set_position(done as u64);
-        }
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let hp = summary.hparams;
-    println!(
-        "imported {} ({}{} f16, {} tensors, {:.1} MB) -> {}",
-        src.display(),
-        hp.size_name(),
-        if hp.is_multilingual() { "" } else { ".en" },
-        summary.tensors,
-        summary.bytes as f64 / 1e6,
-        out.display()
-    );
-    Ok(())
-}
-
-fn list_models() -> Outcome {
-    let dir = paths::models_dir();
-    let models = model::list(&dir)
-        .map_err(|e| Failure::new(exit::FAILURE, format!("cannot read {}: {e}", dir.display())))?;
-    if models.is_empty() {
-        println!(
-            "no models in {} (run models/fetch.sh to install tiny.en)",
-            dir.display()
-        );
-        return Ok(());
-    }
-    let default = default_model_path();
-    for m in models {
-        let kind = m.kind.unwrap_or_else(|e| format!("unusable: {e}"));
-        let mark = if m.path == default { "  (default)" } else { "" };
-        println!(
-            "{}\t{:.1} MB\t{kind}{mark}",
-            m.path.display(),
-            m.bytes as f64 / 1e6
-        );
-    }
-    Ok(())
-}
-
-fn verify(path: &Path) -> Outcome {
-    let v = crate::verify::verify(path)?;
-    println!("model:      {}", path.display());
-    println!("transcript: {}", v.text);
-    println!(
-        "load {:.2} s, transcribe 11.0 s of audio in {:.2} s",
-        v.load_time.as_secs_f64(),
-        v.decode_time.as_secs_f64()
-    );
-    if v.matches {
-        println!("ok: the transcript is the JFK sentence");
-        Ok(())
-    } else {
-        Err(Failure::new(
-            exit::MODEL,
-            format!(
-                "{} did not transcribe the JFK sample correctly; expected \"{}\"",
-                path.display(),
-                crate::verify::JFK_TEXT
-            ),
-        ))
     }
 }

@@ -1,0 +1,4 @@
+//! One module per command family; each turns parsed arguments into library calls and output.
+
+pub mod model;
+pub mod rules;

@@ -1,0 +1,106 @@
+//! `warmcall model …`: import, list and verify Whisper models.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::app::{Failure, Outcome, exit};
+use crate::cli::ModelCommand;
+use crate::model;
+use crate::paths;
+
+/// The model `verify` and the pipeline use when none is named.
+pub fn default_model_path() -> PathBuf {
+    paths::models_dir().join(model::file_name(model::DEFAULT_MODEL))
+}
+
+/// Run one `model` subcommand.
+pub fn run(command: ModelCommand) -> Outcome {
+    match command {
+        ModelCommand::Import { src, out } => import(&src, &out),
+        ModelCommand::List => list_models(),
+        ModelCommand::Verify { file } => verify(&file.unwrap_or_else(default_model_path)),
+    }
+}
+
+fn import(src: &Path, out: &Path) -> Outcome {
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} tensors")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        bar.set_message("writing");
+        Some(bar)
+    } else {
+        None
+    };
+    let summary = model::import::import_dir(src, out, |done, total| {
+        if let Some(b) = &bar {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let hp = summary.hparams;
+    println!(
+        "imported {} ({}{} f16, {} tensors, {:.1} MB) -> {}",
+        src.display(),
+        hp.size_name(),
+        if hp.is_multilingual() { "" } else { ".en" },
+        summary.tensors,
+        summary.bytes as f64 / 1e6,
+        out.display()
+    );
+    Ok(())
+}
+
+fn list_models() -> Outcome {
+    let dir = paths::models_dir();
+    let models = model::list(&dir)
+        .map_err(|e| Failure::new(exit::FAILURE, format!("cannot read {}: {e}", dir.display())))?;
+    if models.is_empty() {
+        println!(
+            "no models in {} (run models/fetch.sh to install tiny.en)",
+            dir.display()
+        );
+        return Ok(());
+    }
+    let default = default_model_path();
+    for m in models {
+        let kind = m.kind.unwrap_or_else(|e| format!("unusable: {e}"));
+        let mark = if m.path == default { "  (default)" } else { "" };
+        println!(
+            "{}\t{:.1} MB\t{kind}{mark}",
+            m.path.display(),
+            m.bytes as f64 / 1e6
+        );
+    }
+    Ok(())
+}
+
+fn verify(path: &Path) -> Outcome {
+    let v = crate::verify::verify(path)?;
+    println!("model:      {}", path.display());
+    println!("transcript: {}", v.text);
+    println!(
+        "load {:.2} s, transcribe 11.0 s of audio in {:.2} s",
+        v.load_time.as_secs_f64(),
+        v.decode_time.as_secs_f64()
+    );
+    if v.matches {
+        println!("ok: the transcript is the JFK sentence");
+        Ok(())
+    } else {
+        Err(Failure::new(
+            exit::MODEL,
+            format!(
+                "{} did not transcribe the JFK sample correctly; expected \"{}\"",
+                path.display(),
+                crate::verify::JFK_TEXT
+            ),
+        ))
+    }
+}

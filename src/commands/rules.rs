@@ -1,0 +1,141 @@
+//! `warmcall analyze`, `warmcall rules list` and `warmcall rules check`: the rule stage alone.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::app::{Failure, Outcome, exit};
+use crate::cli::{RulesCommand, SpeakerArg};
+use crate::config::Config;
+use crate::event::{Event, Speaker};
+use crate::rules::engine::explain;
+use crate::rules::replay::{parse_transcript, replay};
+use crate::rules::{CompiledRules, RuleSet};
+
+/// The rules in force for a config: built-ins plus the user's rules directory.
+pub fn load_rules(config: Option<&Path>) -> Result<Arc<CompiledRules>, Failure> {
+    let cfg = Config::load(config).map_err(|e| Failure::new(exit::CONFIG, e))?;
+    let set = RuleSet::load(&cfg.rules_dir).map_err(|e| Failure::new(exit::CONFIG, e))?;
+    CompiledRules::new(set).map_err(|e| Failure::new(exit::CONFIG, e))
+}
+
+/// Write event lines to stdout, one `write_all` per line; a closed pipe ends output quietly.
+pub fn print_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Outcome {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = (|| {
+        for e in events {
+            let mut line = e.to_json_line();
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
+        }
+        out.flush()
+    })();
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Failure::new(
+            exit::FAILURE,
+            format!("cannot write to stdout: {e}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `warmcall analyze --transcript FILE`.
+pub fn analyze(transcript: &Path, config: Option<&Path>) -> Outcome {
+    let rules = load_rules(config)?;
+    let text = std::fs::read_to_string(transcript).map_err(|e| {
+        Failure::new(
+            exit::INPUT,
+            format!("{}: cannot read: {e}", transcript.display()),
+        )
+    })?;
+    let (utts, errors) = parse_transcript(&text);
+    for e in &errors {
+        eprintln!(
+            "warmcall: {}:{}: {} (line skipped)",
+            transcript.display(),
+            e.line,
+            e.message
+        );
+    }
+    let events = replay(rules, &utts);
+    print_events(&events)?;
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            exit::INPUT,
+            format!(
+                "{}: {} malformed line(s) skipped; the rest was analysed",
+                transcript.display(),
+                errors.len()
+            ),
+        ))
+    }
+}
+
+/// `warmcall rules …`.
+pub fn run(command: RulesCommand) -> Outcome {
+    match command {
+        RulesCommand::List { config } => list(&*load_rules(config.as_deref())?),
+        RulesCommand::Check {
+            text,
+            speaker,
+            at,
+            config,
+        } => {
+            let speaker = match speaker {
+                SpeakerArg::Me => Speaker::Me,
+                SpeakerArg::Them => Speaker::Them,
+            };
+            check(&*load_rules(config.as_deref())?, &text, speaker, at)
+        }
+    }
+}
+
+fn list(rules: &CompiledRules) -> Outcome {
+    println!(
+        "{:<22} {:<11} {:<7} {:<9} {:<12} {:<9} {:<8} source",
+        "id", "kind", "speaker", "severity", "window", "cooldown", "enabled"
+    );
+    for r in &rules.set.rules {
+        let window = match r.until {
+            Some(u) => format!("{}-{} s", r.from, u),
+            None if r.from > 0.0 => format!("{}- s", r.from),
+            None => "whole call".into(),
+        };
+        let severity = if r.kind == crate::rules::spec::Kind::Practice {
+            "-".to_string()
+        } else {
+            format!("{:?}", r.severity).to_lowercase()
+        };
+        println!(
+            "{:<22} {:<11} {:<7} {:<9} {:<12} {:<9} {:<8} {}",
+            r.id,
+            r.kind.as_str(),
+            r.speaker.as_str(),
+            severity,
+            window,
+            format!("{} s", r.cooldown),
+            if r.enabled { "yes" } else { "no" },
+            r.source
+        );
+    }
+    Ok(())
+}
+
+fn check(rules: &CompiledRules, text: &str, speaker: Speaker, at: f64) -> Outcome {
+    let found = explain(rules, text, speaker, at);
+    if found.is_empty() {
+        println!("no rule matches");
+    }
+    for e in found {
+        let verdict = match (e.fired, e.kind) {
+            (true, crate::rules::spec::Kind::Practice) => "GOOD ",
+            (true, _) => "FIRES",
+            (false, _) => "quiet",
+        };
+        println!("{verdict} {:<22} {}", e.rule, e.detail);
+    }
+    Ok(())
+}

@@ -1,0 +1,400 @@
+//! The rule engine: synchronous and pure. Transcript and speech-timing inputs go in, flags come
+//! out; at the end of a call it gives the summary. The same code runs in the daemon, in
+//! `warmcall analyze` and in tests.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::matcher::{Matcher, PhraseHit};
+use super::metrics::{FocusWindow, TalkTracker, TurnTracker};
+use super::normalize;
+use super::pack::RuleSet;
+use super::spec::{Detector, Kind, RuleDef, RuleError, SpeakerSel};
+use crate::event::{Flag, Practice, Speaker, Summary, Utterance};
+
+/// A rule set with its phrase matcher, ready to share between threads and swap on reload.
+#[derive(Debug)]
+pub struct CompiledRules {
+    pub set: RuleSet,
+    pub matcher: Matcher,
+}
+
+impl CompiledRules {
+    pub fn new(set: RuleSet) -> Result<Arc<Self>, RuleError> {
+        let matcher = Matcher::new(&set)?;
+        Ok(Arc::new(Self { set, matcher }))
+    }
+
+    /// The built-in pack, compiled.
+    pub fn builtin() -> Arc<Self> {
+        Self::new(RuleSet::builtin()).expect("the built-in pack compiles (tested)")
+    }
+}
+
+/// One input to the engine, in call-time order.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// Recognised words; `at` is the call time the text became available.
+    Transcript { utterance: &'a Utterance, at: f64 },
+    /// Speech timing from voice activity detection. `ongoing`: the speaker is still talking at
+    /// `end` (sent periodically while they talk); otherwise the stretch ended at `end`.
+    Speech {
+        speaker: Speaker,
+        start: f64,
+        end: f64,
+        ongoing: bool,
+    },
+}
+
+/// Per-rule state, keyed by rule id so it survives a reload.
+#[derive(Debug, Clone, Default)]
+struct RuleState {
+    last_notified: Option<f64>,
+    next_suggestion: usize,
+    /// talk-ratio: set once it fired, cleared when the share drops well below the limit.
+    disarmed: bool,
+    /// monologue: the rep's turn for this rule's pause setting, and the turn already flagged.
+    turn: TurnTracker,
+    flagged_turn: Option<f64>,
+    /// self-focus: the rep's recent words.
+    window: FocusWindow,
+}
+
+/// Rule engine state for one call.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Arc<CompiledRules>,
+    state: HashMap<String, RuleState>,
+    talk: TalkTracker,
+    turn: TurnTracker,
+    practices: BTreeMap<String, f64>,
+    flag_counts: BTreeMap<String, u32>,
+    questions: [u32; 2],
+    hits: Vec<PhraseHit>,
+}
+
+/// Pause that ends a turn for the summary's longest monologue.
+const SUMMARY_MAX_PAUSE: f64 = 2.5;
+/// Talk-ratio re-arms when the share falls this far below its limit.
+const TALK_RATIO_HYSTERESIS: f64 = 0.05;
+
+fn in_window(rule: &RuleDef, t: f64) -> bool {
+    t >= rule.from && rule.until.is_none_or(|u| t < u)
+}
+
+fn holder(rule: &RuleDef) -> Speaker {
+    if rule.speaker == SpeakerSel::Them {
+        Speaker::Them
+    } else {
+        Speaker::Me
+    }
+}
+
+fn talk_horizon(set: &RuleSet) -> f64 {
+    set.rules
+        .iter()
+        .filter_map(|r| match r.detector {
+            Detector::TalkRatio { over_seconds, .. } => Some(over_seconds),
+            _ => None,
+        })
+        .fold(300.0, f64::max)
+}
+
+impl Engine {
+    pub fn new(rules: Arc<CompiledRules>) -> Self {
+        Self {
+            talk: TalkTracker::new(talk_horizon(&rules.set)),
+            rules,
+            state: HashMap::new(),
+            turn: TurnTracker::default(),
+            practices: BTreeMap::new(),
+            flag_counts: BTreeMap::new(),
+            questions: [0; 2],
+            hits: Vec::new(),
+        }
+    }
+
+    /// Swap in a new rule set mid-call; per-rule state (cooldowns) carries over by id.
+    pub fn reload(&mut self, rules: Arc<CompiledRules>) {
+        // Keep the measurements; only how far back they are kept may change.
+        self.talk.set_horizon(talk_horizon(&rules.set));
+        self.rules = rules;
+    }
+
+    pub fn rules(&self) -> &Arc<CompiledRules> {
+        &self.rules
+    }
+
+    /// Feed one input; flags raised by it are appended to `out`.
+    pub fn push(&mut self, input: Input<'_>, out: &mut Vec<Flag>) {
+        match input {
+            Input::Transcript { utterance, at } => self.transcript(utterance, at, out),
+            Input::Speech {
+                speaker,
+                start,
+                end,
+                ongoing,
+            } => self.speech(speaker, start, end, ongoing, out),
+        }
+    }
+
+    fn raise(
+        &mut self,
+        rule: &RuleDef,
+        speaker: Speaker,
+        evidence: String,
+        t: f64,
+        out: &mut Vec<Flag>,
+    ) {
+        let st = self.state.entry(rule.id.clone()).or_default();
+        let notified = st
+            .last_notified
+            .is_none_or(|last| t - last >= rule.cooldown);
+        if notified {
+            st.last_notified = Some(t);
+        }
+        let suggestion = if rule.suggestions.is_empty() {
+            String::new()
+        } else {
+            rule.suggestions[st.next_suggestion % rule.suggestions.len()].clone()
+        };
+        st.next_suggestion += 1;
+        *self.flag_counts.entry(rule.id.clone()).or_default() += 1;
+        out.push(Flag {
+            t,
+            rule: rule.id.clone(),
+            speaker,
+            severity: rule.severity,
+            evidence: evidence.into(),
+            suggestion,
+            title: rule.title.clone(),
+            notified,
+        });
+    }
+
+    fn transcript(&mut self, u: &Utterance, at: f64, out: &mut Vec<Flag>) {
+        let rules = Arc::clone(&self.rules);
+        let text = u.text.as_str();
+        self.questions[u.speaker.index()] += text.matches('?').count() as u32;
+        let words = normalize::words(text);
+        let norm = words.join(" ");
+        let mut hits = std::mem::take(&mut self.hits);
+        rules.matcher.scan(&norm, &mut hits);
+        for hit in &hits {
+            let rule = &rules.set.rules[hit.rule];
+            if hit.cancelled_by.is_some()
+                || !rule.speaker.accepts(u.speaker)
+                || !in_window(rule, u.start)
+            {
+                continue;
+            }
+            if rule.kind == Kind::Practice {
+                self.practices.entry(rule.id.clone()).or_insert(at);
+            } else {
+                self.raise(rule, u.speaker, hit.evidence.clone(), at, out);
+            }
+        }
+        self.hits = hits;
+        for rule in &rules.set.rules {
+            let Detector::SelfFocus {
+                window_words,
+                min_self_words,
+                min_self_share,
+            } = rule.detector
+            else {
+                continue;
+            };
+            if !rule.enabled || !rule.speaker.accepts(u.speaker) {
+                continue;
+            }
+            let st = self.state.entry(rule.id.clone()).or_default();
+            st.window
+                .push(words.iter().map(String::as_str), window_words);
+            let (me, you, n) = st.window.counts();
+            let share = me as f64 / (me + you).max(1) as f64;
+            if me >= min_self_words && share >= min_self_share && in_window(rule, at) {
+                st.window.clear();
+                let evidence =
+                    format!("I/we/our {me} times, you/your {you} times in the last {n} words");
+                self.raise(rule, u.speaker, evidence, at, out);
+            }
+        }
+    }
+
+    fn speech(
+        &mut self,
+        speaker: Speaker,
+        start: f64,
+        end: f64,
+        ongoing: bool,
+        out: &mut Vec<Flag>,
+    ) {
+        let rules = Arc::clone(&self.rules);
+        self.talk.push(speaker, start, end, ongoing);
+        match speaker {
+            Speaker::Me => {
+                self.turn.rep(start, end, SUMMARY_MAX_PAUSE);
+            }
+            Speaker::Them => self.turn.prospect(),
+        }
+        let now = self.talk.now();
+        for rule in rules.set.rules.iter().filter(|r| r.enabled) {
+            match rule.detector {
+                Detector::Monologue { seconds, max_pause } => {
+                    let st = self.state.entry(rule.id.clone()).or_default();
+                    if speaker != holder(rule) {
+                        st.turn.prospect();
+                        continue;
+                    }
+                    let len = st.turn.rep(start, end, max_pause);
+                    let turn = st.turn.turn_start();
+                    if len >= seconds && st.flagged_turn != turn && in_window(rule, end) {
+                        st.flagged_turn = turn;
+                        let evidence =
+                            format!("{len:.0} s of talking without the other side speaking");
+                        self.raise(rule, speaker, evidence, end, out);
+                    }
+                }
+                Detector::TalkRatio {
+                    max_share,
+                    over_seconds,
+                    min_speech_seconds,
+                } => {
+                    let recent = self.talk.recent(over_seconds);
+                    let total = recent[0] + recent[1];
+                    if total < min_speech_seconds {
+                        continue;
+                    }
+                    let who = holder(rule);
+                    let share = recent[who.index()] / total;
+                    let st = self.state.entry(rule.id.clone()).or_default();
+                    if share > max_share && !st.disarmed && in_window(rule, now) {
+                        st.disarmed = true;
+                        let evidence = format!(
+                            "{:.0}% of the talk time in the last {:.0} minutes",
+                            share * 100.0,
+                            over_seconds.min(now) / 60.0
+                        );
+                        self.raise(rule, who, evidence, now, out);
+                    } else if share < max_share - TALK_RATIO_HYSTERESIS {
+                        st.disarmed = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The end-of-call summary.
+    pub fn summary(&self) -> Summary {
+        let [me, them] = self.talk.totals();
+        let total = me + them;
+        let share = |x: f64| {
+            if total > 0.0 {
+                (x / total * 1000.0).round() / 1000.0
+            } else {
+                0.0
+            }
+        };
+        let practices = self
+            .rules
+            .set
+            .rules
+            .iter()
+            .filter(|r| r.kind == Kind::Practice && r.enabled)
+            .map(|r| {
+                let t = self.practices.get(&r.id).copied();
+                (
+                    r.id.clone(),
+                    Practice {
+                        done: t.is_some(),
+                        t,
+                    },
+                )
+            })
+            .collect();
+        Summary {
+            talk_share_me: share(me),
+            talk_share_them: share(them),
+            talk_s_me: (me * 10.0).round() / 10.0,
+            talk_s_them: (them * 10.0).round() / 10.0,
+            longest_monologue_s: (self.turn.longest() * 10.0).round() / 10.0,
+            questions_me: self.questions[0],
+            questions_them: self.questions[1],
+            flags: self.flag_counts.clone(),
+            practices,
+        }
+    }
+}
+
+/// Why a rule did or did not fire on one utterance (for `warmcall rules check`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub rule: String,
+    pub kind: Kind,
+    pub fired: bool,
+    pub detail: String,
+}
+
+/// Explain what the rules make of one utterance said by `speaker` at call time `at`.
+pub fn explain(rules: &CompiledRules, text: &str, speaker: Speaker, at: f64) -> Vec<Explanation> {
+    let words = normalize::words(text);
+    let norm = words.join(" ");
+    let mut hits = Vec::new();
+    rules.matcher.scan(&norm, &mut hits);
+    let mut out = Vec::new();
+    for hit in hits {
+        let rule = &rules.set.rules[hit.rule];
+        let (fired, why) = if let Some(u) = &hit.cancelled_by {
+            (false, format!("cancelled by unless pattern {u:?}"))
+        } else if !rule.speaker.accepts(speaker) {
+            (
+                false,
+                format!("listens to {}, not {speaker}", rule.speaker.as_str()),
+            )
+        } else if !in_window(rule, at) {
+            let until = rule
+                .until
+                .map_or("end of call".into(), |u| format!("{u} s"));
+            (false, format!("only from {} s to {until}", rule.from))
+        } else {
+            (true, String::new())
+        };
+        let mut detail = format!("pattern {:?} matched {:?}", hit.pattern, hit.evidence);
+        if !why.is_empty() {
+            detail = format!("{detail}, but {why}");
+        }
+        out.push(Explanation {
+            rule: rule.id.clone(),
+            kind: rule.kind,
+            fired,
+            detail,
+        });
+    }
+    for rule in rules.set.rules.iter().filter(|r| r.enabled) {
+        if let Detector::SelfFocus {
+            min_self_words,
+            min_self_share,
+            window_words,
+        } = rule.detector
+            && rule.speaker.accepts(speaker)
+        {
+            let mut w = FocusWindow::default();
+            w.push(words.iter().map(String::as_str), window_words);
+            let (me, you, _) = w.counts();
+            let share = me as f64 / (me + you).max(1) as f64;
+            if me > 0 {
+                out.push(Explanation {
+                    rule: rule.id.clone(),
+                    kind: rule.kind,
+                    fired: me >= min_self_words && share >= min_self_share,
+                    detail: format!(
+                        "I/we/our {me}, you/your {you} (fires at {min_self_words}+ with {:.0}%+ I/we)",
+                        min_self_share * 100.0
+                    ),
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,266 @@
+//! Text normalisation shared by speech and patterns, so a pattern matches what speech-to-text
+//! produces: lowercase words separated by single spaces, punctuation dropped, fillers ("um",
+//! "uh") dropped, stutters ("I I I think") collapsed, common contractions expanded, and number
+//! words written as digits ("fifteen" → "15", "twenty four" → "24").
+
+const FILLERS: &[&str] = &[
+    "um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "ahh", "hmm", "hm", "mm", "mhm",
+];
+
+fn expand_contraction(word: &str) -> Option<&'static [&'static str]> {
+    Some(match word {
+        "i'm" => &["i", "am"],
+        "we're" => &["we", "are"],
+        "you're" => &["you", "are"],
+        "they're" => &["they", "are"],
+        "i've" => &["i", "have"],
+        "we've" => &["we", "have"],
+        "you've" => &["you", "have"],
+        "they've" => &["they", "have"],
+        "i'll" => &["i", "will"],
+        "we'll" => &["we", "will"],
+        "you'll" => &["you", "will"],
+        "they'll" => &["they", "will"],
+        "it'll" => &["it", "will"],
+        "i'd" => &["i", "would"],
+        "we'd" => &["we", "would"],
+        "you'd" => &["you", "would"],
+        "they'd" => &["they", "would"],
+        "it's" => &["it", "is"],
+        "that's" => &["that", "is"],
+        "what's" => &["what", "is"],
+        "there's" => &["there", "is"],
+        "here's" => &["here", "is"],
+        "who's" => &["who", "is"],
+        "where's" => &["where", "is"],
+        "how's" => &["how", "is"],
+        "he's" => &["he", "is"],
+        "she's" => &["she", "is"],
+        "let's" => &["let", "us"],
+        "can't" => &["can", "not"],
+        "cannot" => &["can", "not"],
+        "won't" => &["will", "not"],
+        "don't" => &["do", "not"],
+        "doesn't" => &["does", "not"],
+        "didn't" => &["did", "not"],
+        "isn't" => &["is", "not"],
+        "aren't" => &["are", "not"],
+        "wasn't" => &["was", "not"],
+        "weren't" => &["were", "not"],
+        "haven't" => &["have", "not"],
+        "hasn't" => &["has", "not"],
+        "wouldn't" => &["would", "not"],
+        "shouldn't" => &["should", "not"],
+        "couldn't" => &["could", "not"],
+        "gonna" => &["going", "to"],
+        "wanna" => &["want", "to"],
+        "gotta" => &["got", "to"],
+        _ => return None,
+    })
+}
+
+fn small_number(word: &str) -> Option<u64> {
+    Some(match word {
+        "zero" => 0,
+        "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        "thirteen" => 13,
+        "fourteen" => 14,
+        "fifteen" => 15,
+        "sixteen" => 16,
+        "seventeen" => 17,
+        "eighteen" => 18,
+        "nineteen" => 19,
+        "twenty" => 20,
+        "thirty" => 30,
+        "forty" => 40,
+        "fifty" => 50,
+        "sixty" => 60,
+        "seventy" => 70,
+        "eighty" => 80,
+        "ninety" => 90,
+        _ => return None,
+    })
+}
+
+fn scale(word: &str) -> Option<u64> {
+    Some(match word {
+        "hundred" => 100,
+        "thousand" => 1_000,
+        "million" => 1_000_000,
+        _ => return None,
+    })
+}
+
+/// Split into raw lowercase word tokens. Apostrophes inside words are kept; ':' and '.' are
+/// kept between digits ("2:30", "1.5"); everything else separates words.
+fn raw_words(text: &str, out: &mut Vec<String>) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let c = if c == '\u{2019}' || c == '\u{2018}' {
+            '\''
+        } else {
+            c
+        };
+        let keep = c.is_alphanumeric()
+            || (c == '\''
+                && !cur.is_empty()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()))
+            || ((c == ':' || c == '.')
+                && cur.chars().last().is_some_and(|p| p.is_ascii_digit())
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit()));
+        if keep {
+            cur.extend(c.to_lowercase());
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+}
+
+/// Fold runs of number words into one digit string ("two hundred and fifty" → "250").
+fn fold_numbers(words: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let (mut total, mut current, mut used) = (0u64, 0u64, 0usize);
+        while let Some(w) = words.get(i + used) {
+            if let Some(n) = small_number(w) {
+                let combines = current == 0
+                    || (current % 100 == 0 && n < 100)
+                    || ((20..100).contains(&(current % 100)) && current % 10 == 0 && n < 10);
+                if !combines {
+                    break;
+                }
+                current += n;
+            } else if w == "hundred" && (1..100).contains(&current) {
+                current *= 100;
+            } else if let Some(s) = scale(w).filter(|&s| s > 100 && current > 0) {
+                total += current * s;
+                current = 0;
+            } else if w == "and"
+                && current >= 100
+                && current % 100 == 0
+                && words
+                    .get(i + used + 1)
+                    .is_some_and(|n| small_number(n).is_some())
+            {
+                // "one hundred and five"
+            } else {
+                break;
+            }
+            used += 1;
+        }
+        if used == 0 {
+            out.push(words[i].clone());
+            i += 1;
+        } else {
+            out.push((total + current).to_string());
+            i += used;
+        }
+    }
+    out
+}
+
+/// Normalised word list of `text`.
+pub fn words(text: &str) -> Vec<String> {
+    let mut raw = Vec::new();
+    raw_words(text, &mut raw);
+    let mut expanded = Vec::with_capacity(raw.len());
+    for w in raw {
+        if FILLERS.contains(&w.as_str()) {
+            continue;
+        }
+        match expand_contraction(&w) {
+            Some(parts) => expanded.extend(parts.iter().map(|p| p.to_string())),
+            None => expanded.push(w),
+        }
+    }
+    let folded = fold_numbers(expanded);
+    // Collapse stutters: a word or a pair of words said twice in a row.
+    let mut out: Vec<String> = Vec::with_capacity(folded.len());
+    for w in folded {
+        if out.last() == Some(&w) {
+            continue;
+        }
+        out.push(w);
+        let n = out.len();
+        if n >= 4 && out[n - 4] == out[n - 2] && out[n - 3] == out[n - 1] {
+            out.truncate(n - 2);
+        }
+    }
+    out
+}
+
+/// Normalised text: `words(text)` joined by single spaces.
+pub fn normalize(text: &str) -> String {
+    words(text).join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn punctuation_case_and_fillers() {
+        assert_eq!(
+            normalize("Um, so — I'm JUST, uh, following-up on my email?"),
+            "so i am just following up on my email"
+        );
+    }
+
+    #[test]
+    fn stutters_collapse() {
+        assert_eq!(normalize("I I I think we we should"), "i think we should");
+        assert_eq!(normalize("we can we can start"), "we can start");
+    }
+
+    #[test]
+    fn numbers_become_digits() {
+        assert_eq!(normalize("fifteen percent off"), "15 percent off");
+        assert_eq!(normalize("twenty four hours"), "24 hours");
+        assert_eq!(normalize("two hundred and fifty users"), "250 users");
+        assert_eq!(normalize("three thousand dollars"), "3000 dollars");
+        assert_eq!(normalize("at 2:30 or 10.5"), "at 2:30 or 10.5");
+        assert_eq!(normalize("four twenty"), "4 20");
+    }
+
+    #[test]
+    fn curly_apostrophes_and_contractions() {
+        assert_eq!(
+            normalize("We\u{2019}re sure it\u{2019}s fine"),
+            "we are sure it is fine"
+        );
+        assert_eq!(normalize("don't can't won't"), "do not can not will not");
+    }
+
+    #[test]
+    fn arbitrary_unicode_does_not_panic() {
+        for s in [
+            "",
+            "''",
+            "'a",
+            "a'",
+            "1:",
+            ":1",
+            "ΣΑΣ 12.",
+            "🙂🙂",
+            "İstanbul",
+        ] {
+            let _ = normalize(s);
+        }
+    }
+}
