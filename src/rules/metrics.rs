@@ -60,13 +60,11 @@ impl TalkTracker {
     /// Seconds each speaker talked within the last `over` seconds.
     pub fn recent(&self, over: f64) -> [f64; 2] {
         let lo = self.now - over;
-        let mut out = [0.0; 2];
-        for i in 0..2 {
-            let overlap = |&(s, e): &(f64, f64)| (e.min(self.now) - s.max(lo)).max(0.0);
-            out[i] = self.recent[i].iter().map(overlap).sum::<f64>()
-                + self.open[i].as_ref().map_or(0.0, overlap);
-        }
-        out
+        let overlap = |&(s, e): &(f64, f64)| (e.min(self.now) - s.max(lo)).max(0.0);
+        std::array::from_fn(|i| {
+            self.recent[i].iter().map(overlap).sum::<f64>()
+                + self.open[i].as_ref().map_or(0.0, overlap)
+        })
     }
 
     /// Whole-call speech seconds per speaker (finished intervals).
