@@ -71,6 +71,8 @@ pub struct Engine {
     flag_counts: BTreeMap<String, u32>,
     questions: [u32; 2],
     hits: Vec<PhraseHit>,
+    /// Scratch buffer for normalised text.
+    norm: String,
 }
 
 /// Pause that ends a turn for the summary's longest monologue.
@@ -111,6 +113,7 @@ impl Engine {
             flag_counts: BTreeMap::new(),
             questions: [0; 2],
             hits: Vec::new(),
+            norm: String::new(),
         }
     }
 
@@ -176,8 +179,8 @@ impl Engine {
         let rules = Arc::clone(&self.rules);
         let text = u.text.as_str();
         self.questions[u.speaker.index()] += text.matches('?').count() as u32;
-        let words = normalize::words(text);
-        let norm = words.join(" ");
+        let mut norm = std::mem::take(&mut self.norm);
+        normalize::normalize_into(text, &mut norm);
         let mut hits = std::mem::take(&mut self.hits);
         rules.matcher.scan(&norm, &mut hits);
         for hit in &hits {
@@ -209,7 +212,7 @@ impl Engine {
             }
             let st = self.state.entry(rule.id.clone()).or_default();
             st.window
-                .push(words.iter().map(String::as_str), window_words);
+                .push(norm.split(' ').filter(|w| !w.is_empty()), window_words);
             let (me, you, n) = st.window.counts();
             let share = me as f64 / (me + you).max(1) as f64;
             if me >= min_self_words && share >= min_self_share && in_window(rule, at) {
@@ -219,6 +222,7 @@ impl Engine {
                 self.raise(rule, u.speaker, evidence, at, out);
             }
         }
+        self.norm = norm;
     }
 
     fn speech(

@@ -102,32 +102,95 @@ fn scale(word: &str) -> Option<u64> {
     })
 }
 
-/// Split into raw lowercase word tokens. Apostrophes inside words are kept; ':' and '.' are
-/// kept between digits ("2:30", "1.5"); everything else separates words.
-fn raw_words(text: &str, out: &mut Vec<String>) {
-    let chars: Vec<char> = text.chars().collect();
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+/// Builds normalised text word by word: drops fillers, expands contractions, collapses
+/// stutters, and notes whether any number word needs folding.
+struct Builder<'a> {
+    out: &'a mut String,
+    /// Byte ranges of the last words written, newest last (enough to see a repeated pair).
+    recent: [(usize, usize); 4],
+    count: usize,
+    has_number_word: bool,
+}
+
+impl Builder<'_> {
+    fn word(&self, back: usize) -> &str {
+        let (s, e) = self.recent[(self.count - back) % 4];
+        &self.out[s..e]
+    }
+
+    fn push_word(&mut self, w: &str) {
+        if self.count > 0 && self.word(1) == w {
+            return;
+        }
+        if small_number(w).is_some() {
+            self.has_number_word = true;
+        }
+        if !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        let start = self.out.len();
+        self.out.push_str(w);
+        self.recent[self.count % 4] = (start, self.out.len());
+        self.count += 1;
+        // "we can we can" → "we can"
+        if self.count >= 4 && self.word(4) == self.word(2) && self.word(3) == self.word(1) {
+            let cut = self.recent[(self.count - 3) % 4].1;
+            self.out.truncate(cut);
+            self.count -= 2;
+        }
+    }
+
+    fn push_raw(&mut self, w: &str) {
+        if FILLERS.contains(&w) {
+            return;
+        }
+        match expand_contraction(w) {
+            Some(parts) => parts.iter().for_each(|p| self.push_word(p)),
+            None => self.push_word(w),
+        }
+    }
+}
+
+/// Write the normalised form of `text` into `out` (cleared first).
+pub fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut b = Builder {
+        out,
+        recent: [(0, 0); 4],
+        count: 0,
+        has_number_word: false,
+    };
+    let mut cur = String::with_capacity(32);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         let c = if c == '\u{2019}' || c == '\u{2018}' {
             '\''
         } else {
             c
         };
+        let next = chars.peek().copied();
         let keep = c.is_alphanumeric()
-            || (c == '\''
-                && !cur.is_empty()
-                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()))
+            || (c == '\'' && !cur.is_empty() && next.is_some_and(char::is_alphanumeric))
             || ((c == ':' || c == '.')
-                && cur.chars().last().is_some_and(|p| p.is_ascii_digit())
-                && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit()));
+                && cur.as_bytes().last().is_some_and(u8::is_ascii_digit)
+                && next.is_some_and(|n| n.is_ascii_digit()));
         if keep {
-            cur.extend(c.to_lowercase());
+            if c.is_ascii() {
+                cur.push(c.to_ascii_lowercase());
+            } else {
+                cur.extend(c.to_lowercase());
+            }
         } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+            b.push_raw(&cur);
+            cur.clear();
         }
     }
     if !cur.is_empty() {
-        out.push(cur);
+        b.push_raw(&cur);
+    }
+    if b.has_number_word {
+        let folded = fold_numbers(out.split(' ').map(str::to_string).collect()).join(" ");
+        *out = folded;
     }
 }
 
@@ -177,37 +240,18 @@ fn fold_numbers(words: Vec<String>) -> Vec<String> {
 
 /// Normalised word list of `text`.
 pub fn words(text: &str) -> Vec<String> {
-    let mut raw = Vec::new();
-    raw_words(text, &mut raw);
-    let mut expanded = Vec::with_capacity(raw.len());
-    for w in raw {
-        if FILLERS.contains(&w.as_str()) {
-            continue;
-        }
-        match expand_contraction(&w) {
-            Some(parts) => expanded.extend(parts.iter().map(|p| p.to_string())),
-            None => expanded.push(w),
-        }
-    }
-    let folded = fold_numbers(expanded);
-    // Collapse stutters: a word or a pair of words said twice in a row.
-    let mut out: Vec<String> = Vec::with_capacity(folded.len());
-    for w in folded {
-        if out.last() == Some(&w) {
-            continue;
-        }
-        out.push(w);
-        let n = out.len();
-        if n >= 4 && out[n - 4] == out[n - 2] && out[n - 3] == out[n - 1] {
-            out.truncate(n - 2);
-        }
-    }
-    out
+    normalize(text)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
-/// Normalised text: `words(text)` joined by single spaces.
+/// Normalised text: lowercase words joined by single spaces.
 pub fn normalize(text: &str) -> String {
-    words(text).join(" ")
+    let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
 }
 
 #[cfg(test)]
