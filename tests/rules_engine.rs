@@ -369,3 +369,28 @@ proptest! {
         say(&mut e, speaker, at, at + 1.0, &text);
     }
 }
+
+#[test]
+fn the_readme_rule_example_is_valid() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("# rules.d/10-team.toml")
+        .expect("example in README");
+    let body = &readme[start..];
+    let example = &body[..body.find("```").unwrap()];
+    let set = user_rules(&[("10-team.toml", example)]).unwrap();
+    assert_eq!(set.get("chasing").unwrap().cooldown, 120.0);
+    assert!(!set.get("talk-ratio").unwrap().enabled);
+    assert!(set.get("competitor").is_some() && set.get("long-monologue").is_some());
+    let mut e = Engine::new(CompiledRules::new(set).unwrap());
+    let f = say(
+        &mut e,
+        Speaker::Them,
+        5.0,
+        6.0,
+        "We went with Acme instead.",
+    );
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, "competitor");
+    assert!(say(&mut e, Speaker::Them, 7.0, 8.0, "We used to use Acme Corp.").is_empty());
+}
