@@ -16,7 +16,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 models_dir="${XDG_DATA_HOME:-$HOME/.local/share}/warmcall/models"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/warmcall"
-bin="${WARMCALL_BIN:-$here/target/release/warmcall}"
+bin="${WARMCALL_BIN:-${CARGO_TARGET_DIR:-$here/target}/release/warmcall}"
 
 want=(tiny.en)
 for arg in "$@"; do
