@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod event;
+pub mod frontend;
 pub mod model;
 pub mod paths;
 pub mod rules;
