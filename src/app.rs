@@ -100,7 +100,7 @@ fn not_yet(what: &str, issue: u32) -> Outcome {
 fn dispatch(command: Command) -> Outcome {
     match command {
         Command::Model { command } => commands::model::run(command),
-        Command::Run(_) => not_yet("run", 5),
+        Command::Run(args) => commands::run::run(args),
         Command::Analyze { transcript, config } => {
             commands::rules::analyze(&transcript, config.as_deref())
         }

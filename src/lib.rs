@@ -15,5 +15,7 @@ pub mod event;
 pub mod frontend;
 pub mod model;
 pub mod paths;
+pub mod pipeline;
 pub mod rules;
+pub mod sink;
 pub mod verify;

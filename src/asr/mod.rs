@@ -3,6 +3,7 @@
 //! `whisper` wraps whisper.cpp through whisper-rs. The recognition stage talks to it through
 //! the `Transcriber` trait so it can be driven by a scripted double in fault-injection tests.
 
+pub mod guard;
 pub mod whisper;
 
 use thiserror::Error;

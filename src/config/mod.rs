@@ -18,12 +18,34 @@ struct RawRules {
     dir: Option<PathBuf>,
 }
 
+/// The `[asr]` section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsr {
+    /// A model name in the models directory ("tiny.en", "base") or a path to a ggml file.
+    model: Option<String>,
+    /// Spoken language ("en", "de", … or "auto"); only multilingual models use it.
+    language: Option<String>,
+}
+
+/// The `[log]` section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    /// Directory for call logs.
+    dir: Option<PathBuf>,
+}
+
 /// The config file as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
     rules: RawRules,
+    #[serde(default)]
+    asr: RawAsr,
+    #[serde(default)]
+    log: RawLog,
 }
 
 /// Validated settings.
@@ -33,6 +55,22 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Where user rule files live.
     pub rules_dir: PathBuf,
+    /// The ggml model file.
+    pub model: PathBuf,
+    /// Spoken language; `None` = detect (multilingual models only).
+    pub language: Option<String>,
+    /// Where call logs go.
+    pub log_dir: PathBuf,
+}
+
+/// A model name ("tiny.en") becomes its file in the models directory; a path stays a path.
+fn model_path(spec: &str, base: &Path) -> PathBuf {
+    if spec.contains('/') || spec.ends_with(".bin") {
+        let p = PathBuf::from(spec);
+        if p.is_absolute() { p } else { base.join(p) }
+    } else {
+        paths::models_dir().join(crate::model::file_name(spec))
+    }
 }
 
 /// Why a config file is unusable.
@@ -58,6 +96,9 @@ impl Config {
         Self {
             path: None,
             rules_dir: paths::rules_dir(),
+            model: model_path(crate::model::DEFAULT_MODEL, Path::new(".")),
+            language: Some("en".into()),
+            log_dir: paths::calls_dir(),
         }
     }
 
@@ -73,13 +114,21 @@ impl Config {
             }
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |d: PathBuf| if d.is_absolute() { d } else { base.join(d) };
+        let defaults = Self::defaults();
         Ok(Self {
             path: Some(path.to_path_buf()),
-            rules_dir: match raw.rules.dir {
-                Some(d) if d.is_absolute() => d,
-                Some(d) => base.join(d),
-                None => base.join("rules.d"),
+            rules_dir: raw.rules.dir.map_or_else(|| base.join("rules.d"), resolve),
+            model: raw
+                .asr
+                .model
+                .map_or(defaults.model, |m| model_path(&m, base)),
+            language: match raw.asr.language.as_deref() {
+                None => defaults.language,
+                Some("auto") => None,
+                Some(l) => Some(l.to_string()),
             },
+            log_dir: raw.log.dir.map_or(defaults.log_dir, resolve),
         })
     }
 

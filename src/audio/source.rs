@@ -1,0 +1,188 @@
+//! Capture sources behind one trait: where each speaker's samples come from.
+//!
+//! `WavSource` streams a WAV file (left = me, right = them; mono = me alone) in 20 ms blocks,
+//! either as fast as the pipeline takes them or paced at real speed like live capture.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::wav::WavError;
+use crate::event::Speaker;
+
+/// Why a source stopped delivering audio.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error(transparent)]
+    Wav(#[from] WavError),
+    #[error("{0}")]
+    Device(String),
+}
+
+/// A source of call audio: one channel per speaker, at one sample rate.
+pub trait CaptureSource: Send {
+    /// The speakers, in the order `read` fills channels.
+    fn speakers(&self) -> &[Speaker];
+    fn sample_rate(&self) -> u32;
+    /// Fill `out` (one `Vec` per speaker) with the next block; `Ok(false)` at the end.
+    fn read(&mut self, out: &mut [Vec<f32>]) -> Result<bool, CaptureError>;
+    /// Short name for the event log's `source` field.
+    fn kind(&self) -> &'static str;
+}
+
+/// Block length of file sources.
+pub const BLOCK: Duration = Duration::from_millis(20);
+
+/// A WAV file as a capture source.
+pub struct WavSource {
+    path: PathBuf,
+    reader: hound::WavReader<BufReader<File>>,
+    speakers: Vec<Speaker>,
+    file_channels: usize,
+    rate: u32,
+    scale: f32,
+    float: bool,
+    block_frames: usize,
+    remaining: u64,
+    realtime: Option<(Instant, u64)>,
+    delivered: u64,
+}
+
+impl WavSource {
+    /// Open and check a WAV file. `realtime` paces delivery at the file's own speed.
+    pub fn open(path: &Path, realtime: bool) -> Result<Self, WavError> {
+        let corrupt = |detail: String| WavError::Corrupt {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let file = File::open(path).map_err(|source| WavError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let reader = hound::WavReader::new(BufReader::new(file)).map_err(|e| match e {
+            hound::Error::Unsupported => WavError::Unsupported {
+                path: path.to_path_buf(),
+                detail: "this WAV encoding".into(),
+            },
+            e => corrupt(e.to_string()),
+        })?;
+        let spec = reader.spec();
+        let float = match (spec.sample_format, spec.bits_per_sample) {
+            (hound::SampleFormat::Float, 32) => true,
+            (hound::SampleFormat::Int, 8 | 16 | 24 | 32) => false,
+            (f, b) => {
+                return Err(WavError::Unsupported {
+                    path: path.to_path_buf(),
+                    detail: format!("{b}-bit {f:?}"),
+                });
+            }
+        };
+        let channels = spec.channels as usize;
+        if channels == 0 || spec.sample_rate < 8_000 {
+            return Err(corrupt(format!(
+                "{channels} channels at {} Hz (need 1 or 2 channels at 8 kHz or more)",
+                spec.sample_rate
+            )));
+        }
+        let samples = reader.len() as u64;
+        if samples == 0 {
+            return Err(WavError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let bytes_needed = samples * (spec.bits_per_sample as u64).div_ceil(8);
+        if bytes_needed > file_len {
+            return Err(corrupt(format!(
+                "truncated: the header promises {:.1} s of audio but the file ends early",
+                samples as f64 / channels as f64 / spec.sample_rate as f64
+            )));
+        }
+        let speakers = if channels == 1 {
+            vec![Speaker::Me]
+        } else {
+            vec![Speaker::Me, Speaker::Them]
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            speakers,
+            file_channels: channels,
+            rate: spec.sample_rate,
+            scale: if float {
+                1.0
+            } else {
+                1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32
+            },
+            float,
+            block_frames: (spec.sample_rate as u64 * BLOCK.as_millis() as u64 / 1000) as usize,
+            remaining: samples / channels as u64,
+            reader,
+            realtime: realtime.then(|| (Instant::now(), 0)),
+            delivered: 0,
+        })
+    }
+
+    /// Seconds of audio in the file.
+    pub fn duration(&self) -> f64 {
+        (self.delivered + self.remaining) as f64 / self.rate as f64
+    }
+}
+
+impl CaptureSource for WavSource {
+    fn speakers(&self) -> &[Speaker] {
+        &self.speakers
+    }
+
+    fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn kind(&self) -> &'static str {
+        "file"
+    }
+
+    fn read(&mut self, out: &mut [Vec<f32>]) -> Result<bool, CaptureError> {
+        for ch in out.iter_mut() {
+            ch.clear();
+        }
+        if self.remaining == 0 {
+            return Ok(false);
+        }
+        if let Some((start, _)) = self.realtime {
+            // Deliver a block only once its audio has "happened".
+            let due = start + Duration::from_secs_f64(self.delivered as f64 / self.rate as f64);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+        let frames = (self.block_frames as u64).min(self.remaining) as usize;
+        let err = |e: hound::Error| WavError::Corrupt {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        };
+        for _ in 0..frames {
+            for c in 0..self.file_channels {
+                let v = if self.float {
+                    self.reader.samples::<f32>().next()
+                } else {
+                    self.reader
+                        .samples::<i32>()
+                        .next()
+                        .map(|r| r.map(|v| v as f32 * self.scale))
+                };
+                let v = match v {
+                    Some(r) => r.map_err(err)?,
+                    None => 0.0,
+                };
+                // Channels beyond the second are not a speaker of ours.
+                if let Some(ch) = out.get_mut(c) {
+                    ch.push(v);
+                }
+            }
+        }
+        self.remaining -= frames as u64;
+        self.delivered += frames as u64;
+        Ok(true)
+    }
+}

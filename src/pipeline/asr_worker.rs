@@ -1,0 +1,84 @@
+//! The recognition worker: a blocking thread that owns one transcriber per speaker, decodes
+//! phrases in arrival order, cleans the text with the guard, and sends transcripts to the hub.
+
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::{AsrJob, Msg, TranscriberFactory};
+use crate::asr::Transcriber;
+use crate::asr::guard::{self, GuardConfig, PhraseInfo};
+use crate::frontend::resample::RATE;
+
+/// Decode until the job channel closes, then report `AsrDone`.
+pub fn run(
+    jobs: Receiver<AsrJob>,
+    hub: Sender<Msg>,
+    mut make: TranscriberFactory,
+    cfg: GuardConfig,
+) {
+    let mut engines: [Option<Box<dyn Transcriber>>; 2] = [None, None];
+    let mut previous: [String; 2] = [String::new(), String::new()];
+    let mut failed_once = false;
+    for job in jobs.iter() {
+        let i = job.speaker.index();
+        if engines[i].is_none() {
+            match make(job.speaker) {
+                Ok(t) => engines[i] = Some(t),
+                Err(e) => {
+                    if !failed_once {
+                        tracing::error!(error = %e, "Cannot create a recogniser.");
+                        failed_once = true;
+                    }
+                    gap(&hub, &job, "recognition unavailable");
+                    continue;
+                }
+            }
+        }
+        let engine = engines[i].as_mut().expect("created above");
+        let started = Instant::now();
+        let result = engine.transcribe(&job.phrase.samples);
+        let decode_secs = started.elapsed().as_secs_f64();
+        let tr = match result {
+            Ok(tr) => tr,
+            Err(e) => {
+                tracing::warn!(error = %e, speaker = %job.speaker, "A phrase could not be decoded.");
+                gap(&hub, &job, "recognition failed on this speech");
+                continue;
+            }
+        };
+        let info = PhraseInfo {
+            seconds: job.phrase.samples.len() as f64 / RATE as f64,
+            voiced: job.phrase.voiced,
+        };
+        let Some(mut text) = guard::clean(&cfg, &tr, info) else {
+            tracing::debug!(speaker = %job.speaker, "A phrase produced no trustworthy text.");
+            previous[i].clear();
+            continue;
+        };
+        if job.phrase.continues {
+            text = guard::drop_overlap(&previous[i], &text);
+        }
+        previous[i] = text.clone();
+        if text.is_empty() {
+            continue;
+        }
+        let _ = hub.send(Msg::Transcript {
+            speaker: job.speaker,
+            start: job.phrase.start,
+            end: job.phrase.end,
+            text: text.into(),
+            decode_secs,
+        });
+    }
+    let _ = hub.send(Msg::AsrDone);
+}
+
+fn gap(hub: &Sender<Msg>, job: &AsrJob, reason: &str) {
+    let _ = hub.send(Msg::Gap {
+        speaker: job.speaker,
+        t: job.phrase.start,
+        until: job.phrase.end,
+        reason: reason.into(),
+    });
+}

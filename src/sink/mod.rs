@@ -1,0 +1,51 @@
+//! Where events go: stdout in headless mode, the per-call JSONL log, and (later) the desktop
+//! notifier, all behind one trait.
+
+pub mod calllog;
+
+use std::io::{self, Write};
+
+use crate::event::Event;
+
+/// A consumer of the event log.
+pub trait EventSink: Send {
+    /// Write one event. Errors are reported by the caller once; the pipeline keeps going.
+    fn write(&mut self, event: &Event) -> io::Result<()>;
+    /// End of the call: flush and sync.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Name for diagnostics.
+    fn name(&self) -> &'static str;
+}
+
+/// JSON Lines on stdout, one `write_all` and flush per event.
+pub struct Stdout;
+
+impl EventSink for Stdout {
+    fn write(&mut self, event: &Event) -> io::Result<()> {
+        let mut line = event.to_json_line();
+        line.push('\n');
+        let mut out = io::stdout().lock();
+        out.write_all(line.as_bytes())?;
+        out.flush()
+    }
+
+    fn name(&self) -> &'static str {
+        "stdout"
+    }
+}
+
+/// Calls a closure per event (benchmarks, embedding).
+pub struct Callback<F: FnMut(&Event) + Send>(pub F);
+
+impl<F: FnMut(&Event) + Send> EventSink for Callback<F> {
+    fn write(&mut self, event: &Event) -> io::Result<()> {
+        (self.0)(event);
+        Ok(())
+    }
+
+    fn name(&self) -> &'static str {
+        "callback"
+    }
+}
