@@ -78,7 +78,8 @@ fn strip_annotations(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Cut any run of an n-gram (n = 1..=6) repeated three or more times down to one.
+/// Cut any run of an n-gram (n = 1..=8) repeated three or more times (twice for three words
+/// or more) down to one.
 pub fn cut_loops(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     let key = |w: &str| normalize::normalize(w);
@@ -88,7 +89,7 @@ pub fn cut_loops(text: &str) -> String {
     let mut i = 0;
     while i < words.len() {
         let mut skipped = false;
-        for n in 1..=6 {
+        for n in 1..=8 {
             if i + 2 * n > words.len() {
                 break;
             }
@@ -99,7 +100,8 @@ pub fn cut_loops(text: &str) -> String {
             {
                 reps += 1;
             }
-            if reps >= 3 {
+            // Long n-grams said twice back to back are a decoder loop; short ones need three.
+            if reps >= 3 || (n >= 3 && reps >= 2) {
                 out.extend_from_slice(&words[i..i + n]);
                 out_keys.extend(keys[i..i + n].iter().map(String::as_str));
                 i += reps * n;
@@ -208,6 +210,10 @@ mod tests {
             "so thank you, bye"
         );
         assert_eq!(cut_loops("I do, I do."), "I do, I do.");
+        assert_eq!(
+            cut_loops("And so my fellow Americans. And so my fellow Americans."),
+            "And so my fellow Americans."
+        );
     }
 
     #[test]

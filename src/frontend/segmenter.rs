@@ -41,8 +41,8 @@ impl Default for SegmenterConfig {
             threshold: 0.5,
             min_speech: 0.08,
             pause: 0.4,
-            pre_roll: 0.2,
-            post_roll: 0.1,
+            pre_roll: 0.35,
+            post_roll: 0.15,
             max_phrase: 8.0,
             min_voiced: 0.2,
             rms_floor: 0.002,
@@ -305,7 +305,7 @@ mod tests {
         assert!((p[0].start - 0.992).abs() < 0.02, "{}", p[0].start);
         assert!((p[0].end - 2.976).abs() < 0.02, "{}", p[0].end);
         assert!(
-            (p[0].start - p[0].audio_start - 0.2).abs() < 0.02,
+            (p[0].start - p[0].audio_start - 0.35).abs() < 0.02,
             "pre-roll kept"
         );
         let ticks = ev

@@ -45,3 +45,82 @@ pub fn ct2_dir(name: &str) -> PathBuf {
 pub fn warmcall() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("warmcall").expect("binary built")
 }
+
+/// A line of a synthetic call's truth file.
+#[derive(Debug, serde::Deserialize)]
+pub struct Truth {
+    pub speaker: warmcall::event::Speaker,
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    pub expect: Vec<String>,
+}
+
+/// Synthesise a call script with espeak-ng (scripts/synth-call) into `dir`.
+pub fn synth_call(script: &std::path::Path, dir: &std::path::Path) -> (PathBuf, Vec<Truth>) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let wav = dir.join("call.wav");
+    let truth = dir.join("call.truth.jsonl");
+    let status = std::process::Command::new(root.join("scripts/synth-call"))
+        .arg(script)
+        .arg("--out")
+        .arg(&wav)
+        .arg("--truth")
+        .arg(&truth)
+        .status()
+        .expect("scripts/synth-call runs (needs python3, espeak-ng and sox: scripts/setup installs them)");
+    assert!(status.success());
+    let truth = std::fs::read_to_string(truth)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (wav, truth)
+}
+
+/// Write a 16-bit WAV of `channels` interleaved channels.
+pub fn write_wav(path: &std::path::Path, rate: u32, channels: u16, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in samples {
+        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// Run `warmcall run --headless --input wav` with logs in `log_dir`; return the parsed events.
+pub fn run_headless(
+    wav: &std::path::Path,
+    log_dir: &std::path::Path,
+    extra: &[&str],
+) -> Vec<warmcall::event::Event> {
+    let out = warmcall()
+        .env("XDG_CONFIG_HOME", log_dir.join("no-config"))
+        .args(["run", "--headless", "--input"])
+        .arg(wav)
+        .arg("--log-dir")
+        .arg(log_dir)
+        .args(extra)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| warmcall::event::Event::from_json_line(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// Tests that run whisper take this lock: on two cores, concurrent decodes thrash.
+pub fn whisper_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
