@@ -45,7 +45,8 @@ pub struct WavSource {
     float: bool,
     block_frames: usize,
     remaining: u64,
-    realtime: Option<(Instant, u64)>,
+    /// Pacing: `Some(None)` until the first read starts the clock.
+    realtime: Option<Option<Instant>>,
     delivered: u64,
 }
 
@@ -118,7 +119,7 @@ impl WavSource {
             block_frames: (spec.sample_rate as u64 * BLOCK.as_millis() as u64 / 1000) as usize,
             remaining: samples / channels as u64,
             reader,
-            realtime: realtime.then(|| (Instant::now(), 0)),
+            realtime: realtime.then_some(None),
             delivered: 0,
         })
     }
@@ -149,14 +150,17 @@ impl CaptureSource for WavSource {
         if self.remaining == 0 {
             return Ok(false);
         }
-        if let Some((start, _)) = self.realtime {
-            // Deliver a block only once its audio has "happened".
-            let due = start + Duration::from_secs_f64(self.delivered as f64 / self.rate as f64);
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+        let frames = (self.block_frames as u64).min(self.remaining) as usize;
+        if let Some(clock) = self.realtime.as_mut() {
+            // Like live capture, deliver a block only once all of its audio has "happened".
+            let start = *clock.get_or_insert_with(Instant::now);
+            let end = (self.delivered + frames as u64) as f64 / self.rate as f64;
+            if let Some(wait) =
+                (start + Duration::from_secs_f64(end)).checked_duration_since(Instant::now())
+            {
                 std::thread::sleep(wait);
             }
         }
-        let frames = (self.block_frames as u64).min(self.remaining) as usize;
         let err = |e: hound::Error| WavError::Corrupt {
             path: self.path.clone(),
             detail: e.to_string(),

@@ -1,0 +1,404 @@
+//! Recognition pipeline benchmark (a bench binary: `cargo bench --bench pipeline`).
+//!
+//! Needs the models (`models/fetch.sh --base`), espeak-ng, sox and python3 (scripts/setup).
+//! Synthesises the demo call, a second call and a long monologue, then measures, with
+//! tiny.en played at real speed:
+//! - latency from the end of a phrase (audio time) to its transcript event (wall time),
+//! - the extra delay of a flag raised on that text,
+//! - timing rules: from the moment the monologue threshold is crossed to the flag,
+//!
+//! and for tiny.en and base, played as fast as possible: decode time per phrase, real-time
+//! factor, and word error rate of the streamed transcript against one offline whisper pass
+//! over the same audio. Last, the two VADs (earshot, whisper.cpp's Silero) on the same audio.
+//! Prints Markdown tables.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use warmcall::asr::Transcriber;
+use warmcall::asr::whisper::{DecodeOptions, WhisperModel};
+use warmcall::audio::source::{BLOCK, WavSource};
+use warmcall::audio::wav;
+use warmcall::commands::run::{new_call, whisper_factory};
+use warmcall::event::{Event, Speaker};
+use warmcall::frontend::resample::To16k;
+use warmcall::frontend::vad::{Earshot, VoiceDetector};
+use warmcall::pipeline::{self, Overflow, PipelineConfig, RunStats};
+use warmcall::rules::CompiledRules;
+use warmcall::sink::{Callback, EventSink};
+use warmcall::verify::normalize;
+
+#[derive(serde::Deserialize)]
+struct Truth {
+    speaker: Speaker,
+    start: f64,
+    end: f64,
+    text: String,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn models_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".local/share"))
+        .join("warmcall/models")
+}
+
+fn synth(script: &str, dir: &Path, name: &str) -> (PathBuf, Vec<Truth>) {
+    let wav = dir.join(format!("{name}.wav"));
+    let truth = dir.join(format!("{name}.truth.jsonl"));
+    let ok = std::process::Command::new(root().join("scripts/synth-call"))
+        .arg(root().join(script))
+        .args([
+            "--out".as_ref(),
+            wav.as_os_str(),
+            "--truth".as_ref(),
+            truth.as_os_str(),
+        ])
+        .status()
+        .expect("scripts/synth-call")
+        .success();
+    assert!(ok);
+    let truth = std::fs::read_to_string(truth)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (wav, truth)
+}
+
+/// Events with the wall-clock instant each reached the sink.
+type Timed = Vec<(Instant, Event)>;
+
+fn play(wav: &Path, model: &WhisperModel, realtime: bool) -> (Timed, RunStats, f64) {
+    let events: Arc<Mutex<Timed>> = Arc::default();
+    let sink = {
+        let events = events.clone();
+        Callback(move |e: &Event| events.lock().unwrap().push((Instant::now(), e.clone())))
+    };
+    let sinks: Vec<Box<dyn EventSink>> = vec![Box::new(sink)];
+    let source = WavSource::open(wav, realtime).unwrap();
+    let cfg = PipelineConfig {
+        overflow: if realtime {
+            Overflow::DropOldest
+        } else {
+            Overflow::Block
+        },
+        live_clock: realtime,
+        ..PipelineConfig::default()
+    };
+    let started = Instant::now();
+    let (_, stats) = pipeline::run(
+        Box::new(source),
+        whisper_factory(model.clone(), Some("en".into())),
+        CompiledRules::builtin(),
+        sinks,
+        new_call(),
+        cfg,
+    )
+    .unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let ev = std::mem::take(&mut *events.lock().unwrap());
+    (ev, stats, wall)
+}
+
+/// Wall instant of audio time 0: the call starts when the first 20 ms block has arrived.
+fn zero(ev: &Timed) -> Instant {
+    let (at, e) = &ev[0];
+    assert!(matches!(e, Event::CallStart { .. }));
+    *at - BLOCK
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+fn transcript_latencies(ev: &Timed) -> (Vec<f64>, Vec<f64>) {
+    let t0 = zero(ev);
+    let mut lat = Vec::new();
+    let mut flag_delay = Vec::new();
+    let mut last_transcript: Option<Instant> = None;
+    for (at, e) in ev {
+        match e {
+            Event::Transcript { end, .. } => {
+                lat.push(at.duration_since(t0).as_secs_f64() - end);
+                last_transcript = Some(*at);
+            }
+            Event::Flag(f) if f.rule != "monologue" && f.rule != "talk-ratio" => {
+                if let Some(tr) = last_transcript {
+                    flag_delay.push(at.duration_since(tr).as_secs_f64());
+                }
+            }
+            _ => {}
+        }
+    }
+    (lat, flag_delay)
+}
+
+fn words(text: &str) -> Vec<String> {
+    normalize(text)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Word error rate of `hyp` against `reference`.
+fn wer(reference: &[String], hyp: &[String]) -> f64 {
+    let mut prev: Vec<usize> = (0..=hyp.len()).collect();
+    for (i, r) in reference.iter().enumerate() {
+        let mut cur = vec![i + 1; hyp.len() + 1];
+        for (j, h) in hyp.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(r != h))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[hyp.len()] as f64 / reference.len().max(1) as f64
+}
+
+fn channel_16k(wav: &Path) -> Vec<Vec<f32>> {
+    let audio = wav::read_file(wav).unwrap();
+    audio
+        .channels
+        .iter()
+        .map(|ch| {
+            let mut r = To16k::new(audio.sample_rate).unwrap();
+            let mut out = Vec::new();
+            r.push(ch, &mut out);
+            r.push(&vec![0.0; audio.sample_rate as usize], &mut out);
+            out
+        })
+        .collect()
+}
+
+/// (streamed WER, offline WER) against the script, both speakers together.
+fn wer_pair(ev: &Timed, truth: &[Truth], wav: &Path, model: &WhisperModel) -> (f64, f64) {
+    let channels = channel_16k(wav);
+    let (mut r, mut s, mut o) = (Vec::new(), Vec::new(), Vec::new());
+    for speaker in Speaker::BOTH {
+        for u in truth.iter().filter(|u| u.speaker == speaker) {
+            r.extend(words(&u.text));
+        }
+        for (_, e) in ev {
+            if let Event::Transcript {
+                speaker: sp, text, ..
+            } = e
+                && *sp == speaker
+            {
+                s.extend(words(text.as_str()));
+            }
+        }
+        let mut tr = model
+            .transcriber(DecodeOptions {
+                fit_audio_ctx: false,
+                ..DecodeOptions::default()
+            })
+            .unwrap();
+        o.extend(words(
+            &tr.transcribe(&channels[speaker.index()]).unwrap().text(),
+        ));
+    }
+    (wer(&r, &s), wer(&r, &o))
+}
+
+/// Frame-level (precision, recall) of speech detection against the script, and seconds of
+/// compute per second of audio.
+fn vad_scores(probs: &[f32], frame_secs: f64, truth: &[Truth], speaker: Speaker) -> (f64, f64) {
+    let (mut tp, mut fp, mut fneg) = (0.0f64, 0.0f64, 0.0f64);
+    for (i, p) in probs.iter().enumerate() {
+        let t = (i as f64 + 0.5) * frame_secs;
+        let speech = truth
+            .iter()
+            .any(|u| u.speaker == speaker && t >= u.start && t <= u.end);
+        match (*p >= 0.5, speech) {
+            (true, true) => tp += 1.0,
+            (true, false) => fp += 1.0,
+            (false, true) => fneg += 1.0,
+            _ => {}
+        }
+    }
+    (tp / (tp + fp).max(1.0), tp / (tp + fneg).max(1.0))
+}
+
+fn vad_comparison(wav: &Path, truth: &[Truth]) -> Vec<String> {
+    let channels = channel_16k(wav);
+    let secs: f64 = channels.iter().map(|c| c.len() as f64 / 16_000.0).sum();
+    let mut rows = Vec::new();
+    let (mut p_sum, mut r_sum) = (0.0, 0.0);
+    let started = Instant::now();
+    let mut all = Vec::new();
+    for ch in &channels {
+        let mut vad = Earshot::default();
+        all.push(
+            ch.chunks_exact(256)
+                .map(|f| vad.score(f))
+                .collect::<Vec<f32>>(),
+        );
+    }
+    let t_earshot = started.elapsed().as_secs_f64();
+    for (i, probs) in all.iter().enumerate() {
+        let (p, r) = vad_scores(probs, 256.0 / 16_000.0, truth, Speaker::BOTH[i]);
+        p_sum += p;
+        r_sum += r;
+    }
+    rows.push(format!(
+        "| earshot 1.2 (pure Rust, built-in weights) | {:.4} | {:.2} | {:.2} |",
+        t_earshot / secs,
+        p_sum / 2.0,
+        r_sum / 2.0
+    ));
+    let silero = root().join("benches/data/silero-v6.2.0-ggml.bin");
+    let mut params = whisper_rs::WhisperVadContextParams::new();
+    params.set_n_threads(1);
+    let mut ctx = whisper_rs::WhisperVadContext::new(silero.to_str().unwrap(), params).unwrap();
+    let (mut p_sum, mut r_sum, mut t) = (0.0, 0.0, 0.0);
+    for (i, ch) in channels.iter().enumerate() {
+        let s = Instant::now();
+        ctx.detect_speech(ch).unwrap();
+        t += s.elapsed().as_secs_f64();
+        let probs = ctx.probabilities().to_vec();
+        let frame_secs = ch.len() as f64 / 16_000.0 / probs.len() as f64;
+        let (p, r) = vad_scores(&probs, frame_secs, truth, Speaker::BOTH[i]);
+        p_sum += p;
+        r_sum += r;
+    }
+    rows.push(format!(
+        "| Silero v6.2 via whisper.cpp (needs a model file) | {:.4} | {:.2} | {:.2} |",
+        t / secs,
+        p_sum / 2.0,
+        r_sum / 2.0
+    ));
+    rows
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let dir = tempfile::tempdir().unwrap();
+    let calls = [
+        synth("demo/call.txt", dir.path(), "demo"),
+        synth("tests/fixtures/call-2.txt", dir.path(), "call2"),
+    ];
+    let tiny = WhisperModel::load(&models_dir().join("ggml-tiny.en.bin")).unwrap();
+    let base = WhisperModel::load(&models_dir().join("ggml-base.bin")).unwrap();
+
+    println!("### Live latency (tiny.en, synthetic calls played at real speed)\n");
+    let (mut lat, mut flag_delay) = (Vec::new(), Vec::new());
+    let mut drops = 0;
+    if !quick {
+        for (wav, _) in &calls {
+            let (ev, stats, _) = play(wav, &tiny, true);
+            let (l, f) = transcript_latencies(&ev);
+            lat.extend(l);
+            flag_delay.extend(f);
+            drops += stats.dropped;
+        }
+    }
+    let n = lat.len();
+    println!("| figure | p50 | p95 | max | target |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| end of phrase (audio) → transcript event (wall), {n} phrases | {:.2} s | {:.2} s | {:.2} s | p50 ≤ 0.8 s, p95 ≤ 1.5 s |",
+        pct(&mut lat, 0.5),
+        pct(&mut lat, 0.95),
+        pct(&mut lat, 1.0)
+    );
+    println!(
+        "| transcript event → its flag event | {:.3} ms | {:.3} ms | {:.3} ms | ≤ 5 ms |",
+        pct(&mut flag_delay, 0.5) * 1e3,
+        pct(&mut flag_delay, 0.95) * 1e3,
+        pct(&mut flag_delay, 1.0) * 1e3
+    );
+    println!("\nPhrases dropped because recognition fell behind: {drops}.\n");
+
+    if !quick {
+        let (wav, _) = synth("benches/monologue.txt", dir.path(), "monologue");
+        let (ev, _, _) = play(&wav, &tiny, true);
+        let t0 = zero(&ev);
+        let turn_start = ev
+            .iter()
+            .find_map(|(_, e)| match e {
+                Event::Speech {
+                    speaker: Speaker::Me,
+                    start,
+                    ..
+                } => Some(*start),
+                _ => None,
+            })
+            .unwrap();
+        println!("### Timing rules (tiny.en, real speed)\n");
+        println!(
+            "| rule | threshold crossed (audio) | flag raised (call time) | flag out (wall, from call start) | delay after crossing |"
+        );
+        println!("|---|---|---|---|---|");
+        for (at, e) in &ev {
+            if let Event::Flag(f) = e
+                && (f.rule == "monologue" || f.rule == "talk-ratio")
+            {
+                let wall = at.duration_since(t0).as_secs_f64();
+                let crossing = if f.rule == "monologue" {
+                    turn_start + 60.0
+                } else {
+                    f.t
+                };
+                println!(
+                    "| {} | {:.2} s | {:.2} s | {:.2} s | {:.0} ms |",
+                    f.rule,
+                    crossing,
+                    f.t,
+                    wall,
+                    (wall - crossing) * 1e3
+                );
+            }
+        }
+        println!(
+            "\n(talk-ratio is evaluated on every speech signal; its crossing is taken as the flag's own call time, so that row shows the pipeline delay only, and the detection resolution is the 0.25 s speech tick.)\n"
+        );
+    }
+
+    println!("### Recognition, played as fast as possible\n");
+    println!(
+        "| model | decode per phrase p50 | p95 | real-time factor | WER streamed | WER offline pass | difference |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (name, model) in [("tiny.en", &tiny), ("base", &base)] {
+        let mut decode = Vec::new();
+        let (mut audio, mut wall) = (0.0, 0.0);
+        let (mut ws, mut wo) = (Vec::new(), Vec::new());
+        for (wav, truth) in &calls {
+            let (ev, stats, w) = play(wav, model, false);
+            decode.extend(stats.decode_secs.iter().copied());
+            audio += WavSource::open(wav, false).unwrap().duration();
+            wall += w;
+            let (s, o) = wer_pair(&ev, truth, wav, model);
+            ws.push(s);
+            wo.push(o);
+        }
+        let (s, o) = (ws.iter().sum::<f64>() / 2.0, wo.iter().sum::<f64>() / 2.0);
+        println!(
+            "| {name} | {:.2} s | {:.2} s | {:.3} ({:.0}× real time) | {:.1}% | {:.1}% | {:+.1} points |",
+            pct(&mut decode, 0.5),
+            pct(&mut decode, 0.95),
+            wall / audio,
+            audio / wall,
+            s * 100.0,
+            o * 100.0,
+            (s - o) * 100.0
+        );
+    }
+
+    println!("\n### Voice activity detection on the demo call (both channels)\n");
+    println!("| VAD | compute per second of audio (s) | speech-frame precision | recall |");
+    println!("|---|---|---|---|");
+    for row in vad_comparison(&calls[0].0, &calls[0].1) {
+        println!("{row}");
+    }
+}
