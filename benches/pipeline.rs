@@ -20,11 +20,12 @@ use warmcall::asr::Transcriber;
 use warmcall::asr::whisper::{DecodeOptions, WhisperModel};
 use warmcall::audio::source::{BLOCK, WavSource};
 use warmcall::audio::wav;
-use warmcall::commands::run::{new_call, whisper_factory};
+use warmcall::commands::run::{basic_parts, whisper_factory};
 use warmcall::event::{Event, Speaker};
 use warmcall::frontend::resample::To16k;
 use warmcall::frontend::vad::{Earshot, VoiceDetector};
-use warmcall::pipeline::{self, Overflow, PipelineConfig, RunStats};
+use warmcall::pipeline::hub::Sessions;
+use warmcall::pipeline::{self, Overflow, PipelineConfig, RunStats, Wiring};
 use warmcall::rules::CompiledRules;
 use warmcall::sink::{Callback, EventSink};
 use warmcall::verify::normalize;
@@ -92,13 +93,18 @@ fn play(wav: &Path, model: &WhisperModel, realtime: bool) -> (Timed, RunStats, f
         ..PipelineConfig::default()
     };
     let started = Instant::now();
+    let parts = basic_parts(
+        CompiledRules::builtin(),
+        sinks,
+        Box::new(|_| Ok(Vec::new())),
+        Sessions::Single,
+    );
     let (_, stats) = pipeline::run(
         Box::new(source),
         whisper_factory(model.clone(), Some("en".into())),
-        CompiledRules::builtin(),
-        sinks,
-        new_call(),
+        parts,
         cfg,
+        Wiring::new(),
     )
     .unwrap();
     let wall = started.elapsed().as_secs_f64();

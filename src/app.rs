@@ -20,6 +20,8 @@ pub mod exit {
     pub const MODEL: u8 = 4;
     /// An input file (WAV, transcript) is unusable.
     pub const INPUT: u8 = 5;
+    /// An audio device is missing or the sound server is unreachable.
+    pub const AUDIO: u8 = 6;
 }
 
 /// A failed command: what to tell the user and which exit code to use.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod event;
 pub mod frontend;
 pub mod model;
+pub mod notify;
 pub mod paths;
 pub mod pipeline;
 pub mod rules;

@@ -29,6 +29,27 @@ pub trait CaptureSource: Send {
     fn read(&mut self, out: &mut [Vec<f32>]) -> Result<bool, CaptureError>;
     /// Short name for the event log's `source` field.
     fn kind(&self) -> &'static str;
+    /// Sample rate of speaker `index` (sources whose devices differ override this).
+    fn rate(&self, index: usize) -> u32 {
+        let _ = index;
+        self.sample_rate()
+    }
+    /// Things that happened to the audio since the last call (device loss and recovery).
+    fn take_notes(&mut self) -> Vec<SourceNote> {
+        Vec::new()
+    }
+}
+
+/// Something a source reports besides samples.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceNote {
+    /// No audio of `speaker` from `from` to `until` (seconds since the source started).
+    Gap {
+        speaker: Speaker,
+        from: f64,
+        until: f64,
+        reason: String,
+    },
 }
 
 /// Block length of file sources.

@@ -34,6 +34,31 @@ struct RawAsr {
 struct RawLog {
     /// Directory for call logs.
     dir: Option<PathBuf>,
+    /// Days call logs are kept.
+    retention_days: Option<u32>,
+}
+
+/// The `[devices]` section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevices {
+    me: Option<String>,
+    them: Option<String>,
+}
+
+/// The `[calls]` section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCalls {
+    end_after_silence: Option<f64>,
+}
+
+/// The `[notify]` section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotify {
+    quiet: Option<bool>,
+    min_interval: Option<f64>,
 }
 
 /// The config file as written.
@@ -46,6 +71,12 @@ struct RawConfig {
     asr: RawAsr,
     #[serde(default)]
     log: RawLog,
+    #[serde(default)]
+    devices: RawDevices,
+    #[serde(default)]
+    calls: RawCalls,
+    #[serde(default)]
+    notify: RawNotify,
 }
 
 /// Validated settings.
@@ -61,6 +92,16 @@ pub struct Config {
     pub language: Option<String>,
     /// Where call logs go.
     pub log_dir: PathBuf,
+    /// Days call logs are kept (0 = forever).
+    pub retention_days: u32,
+    /// Capture devices (by id or name); `None` = the desktop default.
+    pub device_me: Option<String>,
+    pub device_them: Option<String>,
+    /// Seconds of silence that end a call.
+    pub end_after_silence: f64,
+    /// Notification policy.
+    pub quiet: bool,
+    pub min_interval: f64,
 }
 
 /// A model name ("tiny.en") becomes its file in the models directory; a path stays a path.
@@ -90,7 +131,19 @@ pub enum ConfigError {
     },
 }
 
+/// The commented default config `warmcall config init` writes.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
 impl Config {
+    /// The notification policy of this config.
+    pub fn policy(&self) -> crate::notify::throttle::Policy {
+        crate::notify::throttle::Policy {
+            quiet: self.quiet,
+            min_interval: self.min_interval,
+            muted: Default::default(),
+        }
+    }
+
     /// Settings when there is no config file.
     pub fn defaults() -> Self {
         Self {
@@ -99,6 +152,12 @@ impl Config {
             model: model_path(crate::model::DEFAULT_MODEL, Path::new(".")),
             language: Some("en".into()),
             log_dir: paths::calls_dir(),
+            retention_days: 30,
+            device_me: None,
+            device_them: None,
+            end_after_silence: 30.0,
+            quiet: false,
+            min_interval: 10.0,
         }
     }
 
@@ -113,6 +172,12 @@ impl Config {
                 message: e.message().trim().to_string(),
             }
         })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message,
+        };
         let base = path.parent().unwrap_or(Path::new("."));
         let resolve = |d: PathBuf| if d.is_absolute() { d } else { base.join(d) };
         let defaults = Self::defaults();
@@ -129,6 +194,28 @@ impl Config {
                 Some(l) => Some(l.to_string()),
             },
             log_dir: raw.log.dir.map_or(defaults.log_dir, resolve),
+            retention_days: raw.log.retention_days.unwrap_or(defaults.retention_days),
+            device_me: raw.devices.me,
+            device_them: raw.devices.them,
+            end_after_silence: match raw.calls.end_after_silence {
+                None => defaults.end_after_silence,
+                Some(s) if s.is_finite() && s >= 2.0 => s,
+                Some(s) => {
+                    return Err(invalid(format!(
+                        "[calls] end_after_silence must be 2 seconds or more, not {s}"
+                    )));
+                }
+            },
+            quiet: raw.notify.quiet.unwrap_or(defaults.quiet),
+            min_interval: match raw.notify.min_interval {
+                None => defaults.min_interval,
+                Some(s) if s.is_finite() && s >= 0.0 => s,
+                Some(s) => {
+                    return Err(invalid(format!(
+                        "[notify] min_interval must be 0 or more, not {s}"
+                    )));
+                }
+            },
         })
     }
 

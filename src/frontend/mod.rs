@@ -74,6 +74,12 @@ impl Frontend {
         self.segmenter.finish(out);
     }
 
+    /// Let `secs` of audio pass unheard (coaching paused): any open phrase is discarded.
+    pub fn skip(&mut self, secs: f64) {
+        self.frame.clear();
+        self.segmenter.skip(secs);
+    }
+
     /// Audio time (seconds) this frontend has processed.
     pub fn position(&self) -> f64 {
         self.segmenter.position()

@@ -257,6 +257,14 @@ impl Segmenter {
         }
     }
 
+    /// Let `secs` of audio pass unprocessed; an open phrase is discarded, not emitted.
+    pub fn skip(&mut self, secs: f64) {
+        self.open = None;
+        self.history.clear();
+        self.onset = 0;
+        self.frames += (secs / self.frame_secs).round() as u64;
+    }
+
     /// End of input: close the open phrase.
     pub fn finish(&mut self, out: &mut Vec<FrontendEvent>) {
         self.close(out);

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{AsrJob, Msg, TranscriberFactory};
+use super::{AsrJob, Msg, Shared, TranscriberFactory};
 use crate::asr::Transcriber;
 use crate::asr::guard::{self, GuardConfig, PhraseInfo};
 use crate::frontend::resample::RATE;
@@ -16,6 +16,7 @@ pub fn run(
     hub: Sender<Msg>,
     mut make: TranscriberFactory,
     cfg: GuardConfig,
+    shared: &Shared,
 ) {
     let mut engines: [Option<Box<dyn Transcriber>>; 2] = [None, None];
     let mut previous: [String; 2] = [String::new(), String::new()];
@@ -37,7 +38,9 @@ pub fn run(
         }
         let engine = engines[i].as_mut().expect("created above");
         let started = Instant::now();
+        shared.asr_started();
         let result = engine.transcribe(&job.phrase.samples);
+        shared.asr_finished();
         let decode_secs = started.elapsed().as_secs_f64();
         let tr = match result {
             Ok(tr) => tr,
@@ -54,6 +57,7 @@ pub fn run(
         let Some(mut text) = guard::clean(&cfg, &tr, info) else {
             tracing::debug!(speaker = %job.speaker, "A phrase produced no trustworthy text.");
             previous[i].clear();
+            let _ = hub.send(Msg::NoText);
             continue;
         };
         if job.phrase.continues {
@@ -61,6 +65,7 @@ pub fn run(
         }
         previous[i] = text.clone();
         if text.is_empty() {
+            let _ = hub.send(Msg::NoText);
             continue;
         }
         let _ = hub.send(Msg::Transcript {
@@ -80,5 +85,6 @@ fn gap(hub: &Sender<Msg>, job: &AsrJob, reason: &str) {
         t: job.phrase.start,
         until: job.phrase.end,
         reason: reason.into(),
+        dropped_phrase: true,
     });
 }

@@ -15,20 +15,20 @@
 
 pub mod asr_worker;
 pub mod clock;
+pub mod control;
 pub mod hub;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use crate::asr::guard::GuardConfig;
 use crate::asr::{AsrError, Transcriber};
-use crate::audio::source::{CaptureError, CaptureSource};
+use crate::audio::source::{CaptureSource, SourceNote};
 use crate::event::{Speaker, Summary, Text};
 use crate::frontend::{Frontend, FrontendEvent, Phrase, SegmenterConfig, SpeechMark, vad};
-use crate::rules::CompiledRules;
-use crate::sink::EventSink;
 use clock::AudioClock;
 
 /// What to do when recognition falls behind.
@@ -53,6 +53,8 @@ pub struct PipelineConfig {
     /// Stamp events with the audio clock (live capture, `--realtime`). Off for a file played
     /// as fast as possible, where a transcript is stamped with the end of its speech.
     pub live_clock: bool,
+    /// Seconds between ticks to the hub (sessions, watchdog).
+    pub tick: f64,
 }
 
 impl Default for PipelineConfig {
@@ -64,6 +66,7 @@ impl Default for PipelineConfig {
             overflow: Overflow::DropOldest,
             asr_queue: 8,
             live_clock: true,
+            tick: 0.2,
         }
     }
 }
@@ -83,13 +86,13 @@ pub struct AsrJob {
 #[derive(Debug)]
 pub enum Msg {
     /// The first audio entered the pipeline.
-    Started {
-        source: &'static str,
-    },
+    Started,
     Speech {
         speaker: Speaker,
         mark: SpeechMark,
     },
+    /// A phrase was queued for recognition (answered by `Transcript`, `NoText` or a `Gap`).
+    Phrase,
     Transcript {
         speaker: Speaker,
         start: f64,
@@ -98,17 +101,69 @@ pub enum Msg {
         /// Seconds whisper took on this phrase.
         decode_secs: f64,
     },
+    /// A phrase produced no trustworthy text.
+    NoText,
     Gap {
         speaker: Speaker,
         t: f64,
         until: f64,
         reason: String,
+        /// The gap is a queued phrase that was dropped or failed.
+        dropped_phrase: bool,
+    },
+    /// Audio time now; `alive` is false when capture has been stuck.
+    Tick {
+        now: f64,
+        alive: bool,
+    },
+    Control {
+        cmd: control::Command,
+        reply: Sender<String>,
     },
     CaptureDone {
         duration: f64,
         error: Option<String>,
     },
     AsrDone,
+}
+
+/// State shared between the threads of a run.
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// Coaching is paused: capture keeps running but no audio goes to the frontends.
+    pub paused: AtomicBool,
+    /// Asks the capture thread to finish (SIGTERM).
+    pub stop: Arc<AtomicBool>,
+    /// Audio samples dropped by capture.
+    pub dropped_samples: AtomicU64,
+    /// Milliseconds since `epoch` when the current decode began; 0 when idle.
+    asr_busy_since: AtomicU64,
+    epoch: std::sync::OnceLock<Instant>,
+}
+
+/// A decode running longer than this counts as hung (the watchdog stops being fed).
+const ASR_HUNG: Duration = Duration::from_secs(60);
+
+impl Shared {
+    fn epoch(&self) -> Instant {
+        *self.epoch.get_or_init(Instant::now)
+    }
+
+    pub(crate) fn asr_started(&self) {
+        let ms = self.epoch().elapsed().as_millis().max(1) as u64;
+        self.asr_busy_since.store(ms, Ordering::Release);
+    }
+
+    pub(crate) fn asr_finished(&self) {
+        self.asr_busy_since.store(0, Ordering::Release);
+    }
+
+    /// The recognition thread is idle or within its time budget.
+    pub fn asr_alive(&self) -> bool {
+        let since = self.asr_busy_since.load(Ordering::Acquire);
+        since == 0
+            || self.epoch().elapsed().as_millis() as u64 - since < ASR_HUNG.as_millis() as u64
+    }
 }
 
 /// Counters of a finished run.
@@ -130,58 +185,95 @@ pub enum PipelineError {
     Capture(String),
 }
 
-/// Run one call from `source` to the sinks; returns the summary and counters.
+/// The channels and shared state of a run, made before it starts so a control socket can be
+/// connected to the hub.
+pub struct Wiring {
+    hub_tx: Sender<Msg>,
+    hub_rx: Receiver<Msg>,
+    pub shared: Arc<Shared>,
+}
+
+impl Wiring {
+    pub fn new() -> Self {
+        let (hub_tx, hub_rx) = bounded::<Msg>(4096);
+        Self {
+            hub_tx,
+            hub_rx,
+            shared: Arc::default(),
+        }
+    }
+
+    /// A sender for control commands and other outside messages.
+    pub fn hub_sender(&self) -> Sender<Msg> {
+        self.hub_tx.clone()
+    }
+}
+
+impl Default for Wiring {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Run from `source` until it ends (or `stop`), through recognition and the hub.
+/// Returns the last call's summary and the counters.
 pub fn run(
     mut source: Box<dyn CaptureSource>,
     transcribers: TranscriberFactory,
-    rules: Arc<CompiledRules>,
-    sinks: Vec<Box<dyn EventSink>>,
-    call: hub::CallInfo,
+    parts: hub::HubParts,
     cfg: PipelineConfig,
-) -> Result<(Summary, RunStats), PipelineError> {
+    wiring: Wiring,
+) -> Result<(Option<Summary>, RunStats), PipelineError> {
     let mut frontends = Vec::new();
-    for &speaker in source.speakers() {
+    for (i, &speaker) in source.speakers().iter().enumerate() {
         let vad =
             vad::by_name(&cfg.vad).ok_or_else(|| PipelineError::UnknownVad(cfg.vad.clone()))?;
         frontends.push(Frontend::new(
             speaker,
-            source.sample_rate(),
+            source.rate(i),
             vad,
             cfg.segmenter.clone(),
         )?);
     }
-    let (hub_tx, hub_rx) = bounded::<Msg>(4096);
+    let Wiring {
+        hub_tx,
+        hub_rx,
+        shared,
+    } = wiring;
     let (job_tx, job_rx) = bounded::<AsrJob>(cfg.asr_queue.max(1));
     let clock = AudioClock::default();
 
     let asr = {
-        let (jobs, hub) = (job_rx.clone(), hub_tx.clone());
+        let (jobs, hub, shared) = (job_rx.clone(), hub_tx.clone(), shared.clone());
         let guard = cfg.guard.clone();
         std::thread::Builder::new()
             .name("warmcall-asr".into())
-            .spawn(move || asr_worker::run(jobs, hub, transcribers, guard))
+            .spawn(move || asr_worker::run(jobs, hub, transcribers, guard, &shared))
             .expect("spawn the ASR thread")
     };
     let capture = {
         let clock = clock.clone();
-        let overflow = cfg.overflow;
+        let shared = shared.clone();
+        let cfg = cfg.clone();
         std::thread::Builder::new()
             .name("warmcall-capture".into())
             .spawn(move || {
-                capture_loop(
-                    source.as_mut(),
-                    &mut frontends,
-                    &job_tx,
-                    &job_rx,
-                    &hub_tx,
-                    &clock,
-                    overflow,
-                )
+                let mut cap = Capture {
+                    jobs: &job_tx,
+                    jobs_rx: &job_rx,
+                    hub: &hub_tx,
+                    overflow: cfg.overflow,
+                };
+                cap.run(source.as_mut(), &mut frontends, &clock, &shared, cfg.tick)
             })
             .expect("spawn the capture thread")
     };
 
-    let mut hub = hub::Hub::new(rules, sinks, call, cfg.live_clock.then_some(clock));
+    let parts = hub::HubParts {
+        clock: if cfg.live_clock { Some(clock) } else { None },
+        ..parts
+    };
+    let mut hub = hub::Hub::new(parts, shared);
     let outcome = hub.run(&hub_rx);
     let _ = capture.join();
     let _ = asr.join();
@@ -192,86 +284,117 @@ pub fn run(
     }
 }
 
-fn capture_loop(
-    source: &mut dyn CaptureSource,
-    frontends: &mut [Frontend],
-    jobs: &Sender<AsrJob>,
-    jobs_rx: &Receiver<AsrJob>,
-    hub: &Sender<Msg>,
-    clock: &AudioClock,
+/// The capture thread's outputs.
+struct Capture<'a> {
+    jobs: &'a Sender<AsrJob>,
+    jobs_rx: &'a Receiver<AsrJob>,
+    hub: &'a Sender<Msg>,
     overflow: Overflow,
-) {
-    let mut bufs = vec![Vec::new(); frontends.len()];
-    let mut events = Vec::new();
-    let mut started = false;
-    let mut error = None;
-    loop {
-        match source.read(&mut bufs) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                error = Some(describe(&e));
+}
+
+impl Capture<'_> {
+    fn run(
+        &mut self,
+        source: &mut dyn CaptureSource,
+        frontends: &mut [Frontend],
+        clock: &AudioClock,
+        shared: &Shared,
+        tick: f64,
+    ) {
+        let mut bufs = vec![Vec::new(); frontends.len()];
+        let mut events = Vec::new();
+        let mut started = false;
+        let mut error = None;
+        let mut last_tick = 0.0;
+        // Call time is counted in blocks read, whether or not coaching is paused.
+        let mut now = 0.0;
+        loop {
+            if shared.stop.load(Ordering::Acquire) {
                 break;
             }
-        }
-        if !started {
-            started = true;
-            let _ = hub.send(Msg::Started {
-                source: source.kind(),
-            });
-        }
-        for (fe, buf) in frontends.iter_mut().zip(&bufs) {
-            events.clear();
-            fe.push(buf, &mut events);
-            forward(fe.speaker(), &mut events, jobs, jobs_rx, hub, overflow);
-        }
-        clock.set(frontends.iter().map(Frontend::position).fold(0.0, f64::max));
-    }
-    for fe in frontends.iter_mut() {
-        events.clear();
-        fe.finish(&mut events);
-        forward(fe.speaker(), &mut events, jobs, jobs_rx, hub, overflow);
-    }
-    let duration = frontends.iter().map(Frontend::position).fold(0.0, f64::max);
-    let _ = hub.send(Msg::CaptureDone { duration, error });
-}
-
-fn describe(e: &CaptureError) -> String {
-    e.to_string()
-}
-
-fn forward(
-    speaker: Speaker,
-    events: &mut Vec<FrontendEvent>,
-    jobs: &Sender<AsrJob>,
-    jobs_rx: &Receiver<AsrJob>,
-    hub: &Sender<Msg>,
-    overflow: Overflow,
-) {
-    for ev in events.drain(..) {
-        match ev {
-            FrontendEvent::Speech(mark) => {
-                let _ = hub.send(Msg::Speech { speaker, mark });
+            match source.read(&mut bufs) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
             }
-            FrontendEvent::Phrase(phrase) => {
-                let job = AsrJob { speaker, phrase };
-                match overflow {
-                    Overflow::Block => {
-                        let _ = jobs.send(job);
-                    }
-                    Overflow::DropOldest => {
-                        if let Err(TrySendError::Full(job)) = jobs.try_send(job) {
-                            if let Ok(old) = jobs_rx.try_recv() {
-                                let _ = hub.send(Msg::Gap {
-                                    speaker: old.speaker,
-                                    t: old.phrase.start,
-                                    until: old.phrase.end,
-                                    reason:
-                                        "recognition fell behind; this speech was not transcribed"
-                                            .into(),
-                                });
+            if !started {
+                started = true;
+                let _ = self.hub.send(Msg::Started);
+            }
+            for note in source.take_notes() {
+                let SourceNote::Gap {
+                    speaker,
+                    from,
+                    until,
+                    reason,
+                } = note;
+                let _ = self.hub.send(Msg::Gap {
+                    speaker,
+                    t: from,
+                    until,
+                    reason,
+                    dropped_phrase: false,
+                });
+            }
+            let block = bufs
+                .first()
+                .map_or(0.0, |b| b.len() as f64 / source.rate(0) as f64);
+            now += block;
+            if !shared.paused.load(Ordering::Acquire) {
+                for (fe, buf) in frontends.iter_mut().zip(&bufs) {
+                    events.clear();
+                    fe.push(buf, &mut events);
+                    self.forward(fe.speaker(), &mut events);
+                }
+            } else {
+                for fe in frontends.iter_mut() {
+                    fe.skip(bufs[0].len() as f64 / source.rate(0) as f64);
+                }
+            }
+            clock.set(now);
+            if now - last_tick >= tick {
+                last_tick = now;
+                let _ = self.hub.send(Msg::Tick { now, alive: true });
+            }
+        }
+        for fe in frontends.iter_mut() {
+            events.clear();
+            fe.finish(&mut events);
+            self.forward(fe.speaker(), &mut events);
+        }
+        let duration = frontends.iter().map(Frontend::position).fold(now, f64::max);
+        let _ = self.hub.send(Msg::CaptureDone { duration, error });
+    }
+
+    fn forward(&mut self, speaker: Speaker, events: &mut Vec<FrontendEvent>) {
+        for ev in events.drain(..) {
+            match ev {
+                FrontendEvent::Speech(mark) => {
+                    let _ = self.hub.send(Msg::Speech { speaker, mark });
+                }
+                FrontendEvent::Phrase(phrase) => {
+                    let _ = self.hub.send(Msg::Phrase);
+                    let job = AsrJob { speaker, phrase };
+                    match self.overflow {
+                        Overflow::Block => {
+                            let _ = self.jobs.send(job);
+                        }
+                        Overflow::DropOldest => {
+                            if let Err(TrySendError::Full(job)) = self.jobs.try_send(job) {
+                                if let Ok(old) = self.jobs_rx.try_recv() {
+                                    let _ = self.hub.send(Msg::Gap {
+                                        speaker: old.speaker,
+                                        t: old.phrase.start,
+                                        until: old.phrase.end,
+                                        reason: "recognition fell behind; this speech was not transcribed".into(),
+                                        dropped_phrase: true,
+                                    });
+                                }
+                                let _ = self.jobs.send_timeout(job, Duration::from_millis(1));
                             }
-                            let _ = jobs.send_timeout(job, Duration::from_millis(1));
                         }
                     }
                 }
