@@ -3,10 +3,9 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, Command};
 use crate::commands;
 use crate::model;
-use crate::paths;
 
 /// Exit codes, distinct per failure kind so scripts and systemd can tell them apart.
 pub mod exit {
@@ -72,7 +71,9 @@ fn init_tracing(verbose: u8) {
     };
     // whisper.cpp is chatty at info: keep it at warn unless asked.
     let filter = tracing_subscriber::EnvFilter::try_from_env("WARMCALL_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{default},whisper_rs=warn"))
+        tracing_subscriber::EnvFilter::new(format!(
+            "{default},whisper_rs=warn,pulseaudio::client::reactor=off"
+        ))
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -107,15 +108,9 @@ fn dispatch(command: Command) -> Outcome {
             commands::rules::analyze(&transcript, config.as_deref())
         }
         Command::Rules { command } => commands::rules::run(command),
-        Command::Config { command } => match command {
-            ConfigCommand::Path => {
-                println!("{}", paths::config_file().display());
-                Ok(())
-            }
-            _ => not_yet("config", 6),
-        },
-        Command::Devices => not_yet("devices", 6),
-        Command::Ctl { .. } => not_yet("ctl", 6),
+        Command::Config { command } => commands::daemon::config(command),
+        Command::Devices => commands::daemon::devices(),
+        Command::Ctl { command } => commands::daemon::ctl(command),
         Command::Report { .. } => not_yet("report", 6),
     }
 }

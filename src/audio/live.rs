@@ -319,6 +319,8 @@ impl LiveSource {
                     ch.next_retry = Instant::now() + ch.backoff;
                 }
             } else if Instant::now() >= ch.next_retry {
+                // A fresh connection: the old one may belong to a sound server that is gone.
+                self.host = host();
                 match build(&self.host, ch, buffer_frames) {
                     Ok(()) => {
                         tracing::info!(speaker = %ch.speaker, device = %ch.device_name, "Capture stream rebuilt.");

@@ -42,6 +42,12 @@ fn classify(e: notify_rust::error::Error) -> NotifyError {
 }
 
 impl Backend for Desktop {
+    fn probe(&mut self) -> Result<(), NotifyError> {
+        let caps = notify_rust::get_capabilities().map_err(classify)?;
+        self.actions = Some(caps.iter().any(|c| c == "actions"));
+        Ok(())
+    }
+
     fn show(&mut self, note: &Note, replaces: Option<u32>) -> Result<u32, NotifyError> {
         if self.actions.is_none() {
             let caps = notify_rust::get_capabilities().map_err(classify)?;

@@ -34,6 +34,10 @@ pub enum NotifyError {
 
 /// A way to show notes. Blocking; runs on the notifier's own thread.
 pub trait Backend: Send {
+    /// Check that a server is there (called once when the notifier starts).
+    fn probe(&mut self) -> Result<(), NotifyError> {
+        Ok(())
+    }
     /// Show `note`, replacing the bubble `replaces` if given; returns the new bubble's id.
     fn show(&mut self, note: &Note, replaces: Option<u32>) -> Result<u32, NotifyError>;
 }
@@ -83,6 +87,11 @@ impl Notifier {
             .spawn(move || {
                 let mut last_id = None;
                 let mut warned = false;
+                if let Err(e) = backend.probe() {
+                    worker_shared.unavailable.store(true, Ordering::Release);
+                    warned = true;
+                    tracing::warn!(error = %e, "Cannot show desktop notifications; coaching continues in the call log.");
+                }
                 for note in rx.iter() {
                     let now = epoch.elapsed().as_nanos().max(1) as u64;
                     worker_shared.busy_since.store(now, Ordering::Release);
@@ -134,14 +143,17 @@ impl Notifier {
         ok
     }
 
-    /// Hand a note to the worker without waiting. Returns whether it was accepted.
+    /// Hand a note to the worker without waiting. Returns whether it will be shown: false when
+    /// the server is stuck, known to be missing, or the queue is full. (A note for a missing
+    /// server is still handed over, so the worker notices when one appears.)
     pub fn offer(&self, note: Note) -> bool {
         if !self.responsive() {
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             return false;
         }
+        let available = !self.unavailable();
         match self.tx.try_send(note) {
-            Ok(()) => true,
+            Ok(()) => available,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.shared.dropped.fetch_add(1, Ordering::Relaxed);
                 false

@@ -215,7 +215,7 @@ impl Hub {
                         summary: f.title.clone(),
                         body: f.suggestion.clone(),
                         severity: f.severity,
-                    }) && !n.unavailable()
+                    })
                 });
             self.last_flags.push(StatusFlag {
                 rule: f.rule.clone(),

@@ -2,6 +2,8 @@
 //! warmcall binary.
 #![allow(dead_code)]
 
+pub mod desktop;
+
 use std::path::PathBuf;
 
 fn home() -> PathBuf {

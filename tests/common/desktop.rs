@@ -1,0 +1,281 @@
+//! Real desktop parts for the daemon tests: a PulseAudio server with null sinks, a private
+//! D-Bus session bus, and a notification server (zbus) that records every Notify call.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Wait until `f` is true or `secs` pass.
+pub fn wait_for(secs: f64, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + Duration::from_secs_f64(secs);
+    while Instant::now() < end {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    f()
+}
+
+/// A private runtime directory (XDG_RUNTIME_DIR and HOME of the test's processes).
+pub struct Desktop {
+    pub dir: tempfile::TempDir,
+    pulse: Option<Child>,
+    bus: Option<Child>,
+}
+
+const PA: &str = "load-module module-native-protocol-unix
+load-module module-null-sink sink_name=call_out rate=48000
+load-module module-null-sink sink_name=mic_feed rate=48000
+load-module module-remap-source master=mic_feed.monitor source_name=virtmic
+set-default-sink call_out
+set-default-source virtmic
+";
+
+impl Desktop {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("test.pa"), PA).unwrap();
+        let mut d = Self {
+            dir,
+            pulse: None,
+            bus: None,
+        };
+        d.start_pulse();
+        d
+    }
+
+    pub fn rt(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Environment for a process of this desktop.
+    pub fn env(&self, cmd: &mut Command) {
+        cmd.env("XDG_RUNTIME_DIR", self.rt())
+            .env("HOME", self.rt())
+            .env("XDG_CONFIG_HOME", self.rt().join("config"))
+            .env("XDG_STATE_HOME", self.rt().join("state"))
+            .env("DBUS_SESSION_BUS_ADDRESS", self.bus_address())
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("WATCHDOG_USEC");
+    }
+
+    pub fn bus_address(&self) -> String {
+        format!("unix:path={}", self.rt().join("bus").display())
+    }
+
+    pub fn start_pulse(&mut self) {
+        let mut cmd = Command::new("pulseaudio");
+        cmd.args([
+            "-n",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "--log-target=stderr",
+            "-F",
+        ])
+        .arg(self.rt().join("test.pa"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        self.env(&mut cmd);
+        // The server writes its cookie under $XDG_CONFIG_HOME/pulse when that is set, but the
+        // pure-Rust client cpal uses looks only in $HOME/.config/pulse: keep them agreeing.
+        cmd.env_remove("XDG_CONFIG_HOME");
+        self.pulse = Some(cmd.spawn().expect("pulseaudio (scripts/setup installs it)"));
+        let ok = wait_for(10.0, || {
+            let mut c = Command::new("pactl");
+            c.arg("info").stdout(Stdio::null()).stderr(Stdio::null());
+            self.env(&mut c);
+            c.status().is_ok_and(|s| s.success())
+        });
+        assert!(ok, "PulseAudio did not come up");
+    }
+
+    /// Kill the sound server (as a crash would).
+    pub fn kill_pulse(&mut self) {
+        if let Some(mut p) = self.pulse.take() {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+    }
+
+    /// Start a private session bus with no service activation.
+    pub fn start_bus(&mut self) {
+        let conf = self.rt().join("bus.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>"#,
+                self.rt().join("bus").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", conf.display()))
+            .arg("--nofork")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon (scripts/setup installs dbus)");
+        self.bus = Some(child);
+        assert!(
+            wait_for(10.0, || self.rt().join("bus").exists()),
+            "bus did not come up"
+        );
+    }
+
+    /// Play a WAV into a sink ("mic_feed" = the rep's microphone, "call_out" = the softphone).
+    pub fn play(&self, sink: &str, wav: &Path) -> Child {
+        let mut cmd = Command::new("paplay");
+        cmd.arg(format!("--device={sink}")).arg(wav);
+        self.env(&mut cmd);
+        cmd.spawn().expect("paplay")
+    }
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        self.kill_pulse();
+        if let Some(mut b) = self.bus.take() {
+            let _ = b.kill();
+            let _ = b.wait();
+        }
+    }
+}
+
+/// One recorded Notify call.
+#[derive(Debug, Clone)]
+pub struct Notified {
+    pub summary: String,
+    pub body: String,
+    pub replaces_id: u32,
+    pub actions: Vec<String>,
+    pub urgency: Option<u8>,
+    pub transient: bool,
+    pub at: Instant,
+}
+
+struct Server {
+    log: Arc<Mutex<Vec<Notified>>>,
+    next: u32,
+    hang: bool,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Server {
+    async fn get_capabilities(&self) -> Vec<String> {
+        vec!["actions".into(), "body".into()]
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn notify(
+        &mut self,
+        _app_name: String,
+        replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        hints: HashMap<String, zbus::OwnedVariant>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
+        let urgency = hints.get("urgency").and_then(|v| u8::try_from(v).ok());
+        let transient = hints
+            .get("transient")
+            .and_then(|v| bool::try_from(v).ok())
+            .unwrap_or(false);
+        self.log.lock().unwrap().push(Notified {
+            summary,
+            body,
+            replaces_id,
+            actions,
+            urgency,
+            transient,
+            at: Instant::now(),
+        });
+        if replaces_id != 0 {
+            return replaces_id;
+        }
+        self.next += 1;
+        self.next
+    }
+
+    async fn close_notification(&self, _id: u32) {}
+
+    async fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "warmcall-tests".into(),
+            "test".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+}
+
+/// Own `org.freedesktop.Notifications` on `address`; `hang` never answers Notify.
+pub fn notification_server(address: &str, hang: bool) -> Arc<Mutex<Vec<Notified>>> {
+    let log: Arc<Mutex<Vec<Notified>>> = Arc::default();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let server = Server {
+        log: log.clone(),
+        next: 0,
+        hang,
+    };
+    let address = address.to_string();
+    std::thread::spawn(move || {
+        zbus::block_on(async move {
+            let conn = zbus::connection::Builder::address(address.as_str())
+                .serve_at("/org/freedesktop/Notifications", server)
+                .name("org.freedesktop.Notifications")
+                .build()
+                .await
+                .unwrap();
+            ready_tx.send(()).unwrap();
+            let _keep = conn;
+            std::future::pending::<()>().await;
+        })
+    });
+    ready_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("notification server up");
+    log
+}
+
+/// Split a synthetic stereo call into the rep's and the prospect's mono files, each with
+/// `lead` seconds of silence first.
+pub fn split_call(wav: &Path, lead: f64) -> (PathBuf, PathBuf) {
+    let mut r = hound::WavReader::open(wav).unwrap();
+    let spec = r.spec();
+    let samples: Vec<i16> = r.samples::<i16>().map(Result::unwrap).collect();
+    let pad = vec![0i16; (lead * spec.sample_rate as f64) as usize];
+    let mut out = Vec::new();
+    for (ch, name) in [(0, "me.wav"), (1, "them.wav")] {
+        let p = wav.with_file_name(name);
+        let mono = hound::WavSpec {
+            channels: 1,
+            ..spec
+        };
+        let mut w = hound::WavWriter::create(&p, mono).unwrap();
+        for s in pad.iter().chain(samples.iter().skip(ch).step_by(2)) {
+            w.write_sample(*s).unwrap();
+        }
+        w.finalize().unwrap();
+        out.push(p);
+    }
+    (out[0].clone(), out[1].clone())
+}

@@ -1,0 +1,405 @@
+//! The live daemon with real parts: a PulseAudio server with null sinks (speech is played into
+//! the microphone sink and the softphone's sink), a private D-Bus session with a notification
+//! server that records every Notify call, the control socket, signals and sd_notify.
+
+mod common;
+
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::desktop::{Desktop, notification_server, split_call, wait_for};
+use warmcall::event::{Event, Flag, Speaker};
+
+struct Daemon {
+    child: Child,
+    logs: PathBuf,
+    stderr: PathBuf,
+}
+
+fn data_home() -> PathBuf {
+    let model = common::model("tiny.en");
+    model.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+impl Daemon {
+    fn start(desk: &Desktop, headless: bool, extra_env: &[(&str, String)]) -> Self {
+        let logs = desk.rt().join("logs");
+        let stdout = desk.rt().join("stdout.jsonl");
+        let stderr = desk.rt().join("stderr.log");
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+        cmd.arg("run").arg("--log-dir").arg(&logs);
+        if headless {
+            cmd.arg("--headless");
+        }
+        desk.env(&mut cmd);
+        cmd.env("XDG_DATA_HOME", data_home())
+            .env("WARMCALL_LOG", "info")
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        let d = Self {
+            child,
+            logs,
+            stderr,
+        };
+        let sock = desk.rt().join("warmcall/control.sock");
+        assert!(
+            wait_for(20.0, || sock.exists()),
+            "daemon did not start: {}",
+            d.stderr_text()
+        );
+        d
+    }
+
+    fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Every event of every call log, in file order.
+    fn events(&self) -> Vec<Event> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.logs)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .flat_map(|f| {
+                std::fs::read_to_string(f)
+                    .unwrap()
+                    .lines()
+                    .map(|l| Event::from_json_line(l).unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    fn flags(&self) -> Vec<Flag> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Flag(f) => Some(f),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn has_flag(&self, rule: &str) -> bool {
+        self.flags().iter().any(|f| f.rule == rule)
+    }
+
+    fn terminate(mut self) -> (std::process::ExitStatus, Vec<Event>) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = wait_child(&mut self.child, 20.0);
+        let events = self.events();
+        (status, events)
+    }
+}
+
+fn wait_child(child: &mut Child, secs: f64) -> std::process::ExitStatus {
+    let mut status = None;
+    wait_for(secs, || {
+        status = child.try_wait().unwrap();
+        status.is_some()
+    });
+    status.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("the daemon did not exit within {secs} s")
+    })
+}
+
+fn ctl(desk: &Desktop, cmd: &str) -> (bool, String) {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+    c.args(["ctl", cmd])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped());
+    desk.env(&mut c);
+    let out = c.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The synthetic short call, split per speaker with `lead` seconds of silence first.
+fn short_call(desk: &Desktop, lead: f64) -> (PathBuf, PathBuf) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/live-a.txt");
+    let dir = desk.rt().join("call");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (wav, _) = common::synth_call(&script, &dir);
+    split_call(&wav, lead)
+}
+
+fn play_both(desk: &Desktop, me: &Path, them: &Path) {
+    let mut a = desk.play("mic_feed", me);
+    let mut b = desk.play("call_out", them);
+    a.wait().unwrap();
+    b.wait().unwrap();
+}
+
+#[test]
+fn live_call_is_coached_with_notifications_and_a_complete_log() {
+    let _lock = common::whisper_lock();
+    let mut desk = Desktop::new();
+    desk.start_bus();
+    let notes = notification_server(&desk.bus_address(), false);
+    let d = Daemon::start(&desk, false, &[]);
+    let (me, them) = short_call(&desk, 1.0);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(15.0, || d.has_flag("urgency-pressure")),
+        "flags: {:?}\n{}",
+        d.flags(),
+        d.stderr_text()
+    );
+    let (ok, status) = ctl(&desk, "status");
+    assert!(ok, "{status}");
+    assert!(status.contains("\"state\":\"in_call\""), "{status}");
+    assert!(
+        !status.contains("following up"),
+        "status must not carry transcript text"
+    );
+    let (ok, _) = ctl(&desk, "end-call");
+    assert!(ok);
+    let (status, events) = d.terminate();
+    assert!(status.success(), "exit {status:?}");
+
+    // The right speaker on each line.
+    let transcripts: Vec<(Speaker, String)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Transcript { speaker, text, .. } => {
+                Some((*speaker, text.as_str().to_lowercase()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        transcripts
+            .iter()
+            .any(|(s, t)| *s == Speaker::Me && t.contains("following up")),
+        "{transcripts:?}"
+    );
+    assert!(
+        transcripts
+            .iter()
+            .any(|(s, t)| *s == Speaker::Them && t.contains("not interested")),
+        "{transcripts:?}"
+    );
+    let flags: Vec<&Flag> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Flag(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    let find = |rule: &str| flags.iter().find(|f| f.rule == rule).copied();
+    assert_eq!(find("chasing").map(|f| f.speaker), Some(Speaker::Me));
+    assert_eq!(find("objection").map(|f| f.speaker), Some(Speaker::Them));
+    assert!(
+        matches!(events.last(), Some(Event::CallEnd { .. })),
+        "log ends with call_end"
+    );
+    assert!(matches!(events.first(), Some(Event::CallStart { source, .. }) if source == "live"));
+
+    // Every notified flag became a bubble with the rule's title and suggestion, replaced in place.
+    let notes = notes.lock().unwrap().clone();
+    let notified: Vec<&&Flag> = flags.iter().filter(|f| f.notified).collect();
+    assert!(!notified.is_empty(), "no flag was notified: {flags:?}");
+    assert_eq!(notes.len(), notified.len(), "{notes:?}");
+    for (n, f) in notes.iter().zip(&notified) {
+        assert_eq!(n.summary, f.title);
+        assert_eq!(n.body, f.suggestion);
+        assert!(n.transient);
+        assert!(
+            n.actions.iter().any(|a| a == "Mute this rule"),
+            "{:?}",
+            n.actions
+        );
+    }
+    assert_eq!(
+        notes[0].urgency,
+        Some(1),
+        "chasing is a warning: normal urgency"
+    );
+    for w in notes.windows(2) {
+        assert_ne!(
+            w[1].replaces_id, 0,
+            "later bubbles replace the first in place"
+        );
+    }
+}
+
+#[test]
+fn sound_server_restart_mid_call_is_survived_with_a_gap() {
+    let _lock = common::whisper_lock();
+    let mut desk = Desktop::new();
+    let d = Daemon::start(&desk, true, &[]);
+    let (me, them) = short_call(&desk, 0.5);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(10.0, || d.has_flag("objection")),
+        "{:?}",
+        d.flags()
+    );
+    desk.kill_pulse();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    desk.start_pulse();
+    // The daemon rebuilds its streams with backoff; then later speech is coached again.
+    assert!(
+        wait_for(20.0, || d
+            .events()
+            .iter()
+            .any(|e| matches!(e, Event::Gap { .. }))),
+        "no gap logged: {}",
+        d.stderr_text()
+    );
+    let before = d.flags().iter().filter(|f| f.rule == "chasing").count();
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(15.0, || d
+            .flags()
+            .iter()
+            .filter(|f| f.rule == "chasing")
+            .count()
+            > before),
+        "speech after the restart was not coached: {:?}\n{}",
+        d.flags(),
+        d.stderr_text()
+    );
+    let (status, events) = d.terminate();
+    assert!(status.success());
+    assert!(
+        matches!(events.last(), Some(Event::CallEnd { .. })),
+        "SIGTERM mid-call still completes the log"
+    );
+    let gap = events.iter().find_map(|e| match e {
+        Event::Gap {
+            reason, t, until, ..
+        } => Some((reason.clone(), *t, *until)),
+        _ => None,
+    });
+    let (reason, t, until) = gap.unwrap();
+    assert!(reason.contains("capture device"), "{reason}");
+    assert!(until > t);
+}
+
+#[test]
+fn without_a_notification_server_flags_are_logged_and_it_is_said_once() {
+    let _lock = common::whisper_lock();
+    let mut desk = Desktop::new();
+    desk.start_bus();
+    let d = Daemon::start(&desk, false, &[]);
+    let (me, them) = short_call(&desk, 1.0);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(15.0, || d.has_flag("urgency-pressure")),
+        "{:?}",
+        d.flags()
+    );
+    let (status, events) = d.terminate();
+    assert!(status.success());
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e, Event::Flag(f) if f.notified))
+    );
+    let err = std::fs::read_to_string(desk.rt().join("stderr.log")).unwrap();
+    assert_eq!(
+        err.matches("Cannot show desktop notifications").count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
+fn a_notification_server_that_never_answers_does_not_hold_up_coaching() {
+    let _lock = common::whisper_lock();
+    let mut desk = Desktop::new();
+    desk.start_bus();
+    let _notes = notification_server(&desk.bus_address(), true);
+    let d = Daemon::start(&desk, false, &[]);
+    let (me, them) = short_call(&desk, 1.0);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(15.0, || d.has_flag("urgency-pressure")),
+        "the pipeline stalled behind the notification server: {:?}",
+        d.flags()
+    );
+    let (_, status) = ctl(&desk, "status");
+    assert!(status.contains("not answering"), "{status}");
+    let (status, _) = d.terminate();
+    assert!(status.success());
+}
+
+#[test]
+fn an_invalid_reload_keeps_the_running_rules() {
+    let _lock = common::whisper_lock();
+    let desk = Desktop::new();
+    let rules = desk.rt().join("config/warmcall/rules.d");
+    std::fs::create_dir_all(&rules).unwrap();
+    let d = Daemon::start(&desk, true, &[]);
+    std::fs::write(
+        rules.join("bad.toml"),
+        "[[rule]]\nid = \"chasing\"\ncooldown = -5\n",
+    )
+    .unwrap();
+    let (ok, answer) = ctl(&desk, "reload");
+    assert!(!ok);
+    assert!(answer.contains("bad.toml:3:12"), "{answer}");
+    let (me, them) = short_call(&desk, 1.0);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(15.0, || d.has_flag("chasing")),
+        "old rules no longer in force: {:?}",
+        d.flags()
+    );
+    // A valid change applies at once (the file watcher picks it up too).
+    std::fs::write(
+        rules.join("bad.toml"),
+        "[[rule]]\nid = \"objection\"\nenabled = false\n",
+    )
+    .unwrap();
+    let (ok, answer) = ctl(&desk, "reload");
+    assert!(ok, "{answer}");
+    let (status, _) = d.terminate();
+    assert!(status.success());
+}
+
+#[test]
+fn systemd_ready_watchdog_and_stopping() {
+    let _lock = common::whisper_lock();
+    let desk = Desktop::new();
+    let sock_path = desk.rt().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let d = Daemon::start(
+        &desk,
+        true,
+        &[
+            ("NOTIFY_SOCKET", sock_path.display().to_string()),
+            ("WATCHDOG_USEC", "1000000".into()),
+        ],
+    );
+    let mut seen = String::new();
+    let mut buf = [0u8; 1024];
+    while !(seen.contains("READY=1") && seen.contains("WATCHDOG=1")) {
+        let n = sock.recv(&mut buf).expect("sd_notify messages");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        seen.push('\n');
+    }
+    let (status, _) = d.terminate();
+    assert!(status.success());
+    loop {
+        let n = sock.recv(&mut buf).expect("STOPPING=1 after SIGTERM");
+        if String::from_utf8_lossy(&buf[..n]).contains("STOPPING=1") {
+            break;
+        }
+    }
+}
