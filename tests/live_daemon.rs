@@ -403,3 +403,26 @@ fn systemd_ready_watchdog_and_stopping() {
         }
     }
 }
+
+#[test]
+fn devices_lists_monitors_and_defaults_with_config_lines() {
+    let desk = Desktop::new();
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+    c.arg("devices");
+    desk.env(&mut c);
+    let out = c.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("call_out.monitor") && text.contains("[monitor, default output's monitor]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("virtmic") && text.contains("default microphone"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[devices]") && text.contains("them = \""),
+        "{text}"
+    );
+}
