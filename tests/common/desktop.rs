@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! Real desktop parts for the daemon tests: a PulseAudio server with null sinks, a private
 //! D-Bus session bus, and a notification server (zbus) that records every Notify call.
 
