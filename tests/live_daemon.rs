@@ -166,8 +166,15 @@ fn live_call_is_coached_with_notifications_and_a_complete_log() {
     );
     let (ok, _) = ctl(&desk, "end-call");
     assert!(ok);
+    let diagnostics = d.stderr_text();
     let (status, events) = d.terminate();
     assert!(status.success(), "exit {status:?}");
+    for words in ["following up", "not interested", "only good until"] {
+        assert!(
+            !diagnostics.to_lowercase().contains(words),
+            "transcript in diagnostics: {diagnostics}"
+        );
+    }
 
     // The right speaker on each line.
     let transcripts: Vec<(Speaker, String)> = events
@@ -359,12 +366,19 @@ fn an_invalid_reload_keeps_the_running_rules() {
         "old rules no longer in force: {:?}",
         d.flags()
     );
-    // A valid change applies at once (the file watcher picks it up too).
+    // A valid change applies at once: the file watcher picks it up by itself.
+    let before = d.stderr_text().matches("Config reloaded.").count();
     std::fs::write(
         rules.join("bad.toml"),
         "[[rule]]\nid = \"objection\"\nenabled = false\n",
     )
     .unwrap();
+    assert!(
+        wait_for(10.0, || d.stderr_text().matches("Config reloaded.").count()
+            > before),
+        "the watcher did not reload: {}",
+        d.stderr_text()
+    );
     let (ok, answer) = ctl(&desk, "reload");
     assert!(ok, "{answer}");
     let (status, _) = d.terminate();

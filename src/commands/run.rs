@@ -34,11 +34,6 @@ pub fn whisper_factory(model: WhisperModel, language: Option<String>) -> Transcr
     })
 }
 
-/// A fresh call id and its wall-clock start.
-pub fn new_call() -> CallInfo {
-    CallInfo::now()
-}
-
 /// Opens a call log per call in `dir`.
 pub fn call_logs(dir: PathBuf) -> CallSinks {
     Box::new(move |call: &CallInfo| {
