@@ -93,10 +93,10 @@ pub fn main(cli: Cli) -> ExitCode {
     }
 }
 
-fn not_yet(what: &str, issue: u32) -> Outcome {
+fn not_yet(what: &str) -> Outcome {
     Err(Failure::new(
         exit::USAGE,
-        format!("`warmcall {what}` is not available yet (planned in issue #{issue})"),
+        format!("`warmcall {what}` is not available yet"),
     ))
 }
 
@@ -111,6 +111,6 @@ fn dispatch(command: Command) -> Outcome {
         Command::Config { command } => commands::daemon::config(command),
         Command::Devices => commands::daemon::devices(),
         Command::Ctl { command } => commands::daemon::ctl(command),
-        Command::Report { .. } => not_yet("report", 6),
+        Command::Report { .. } => not_yet("report"),
     }
 }

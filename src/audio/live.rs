@@ -235,6 +235,8 @@ pub struct LiveSource {
     blocks: u64,
     notes: Vec<SourceNote>,
     stop: Arc<std::sync::atomic::AtomicBool>,
+    /// Overflow counted by streams that have since been replaced.
+    lost_samples: u64,
 }
 
 impl LiveSource {
@@ -278,6 +280,7 @@ impl LiveSource {
             blocks: 0,
             notes: Vec::new(),
             stop,
+            lost_samples: 0,
         })
     }
 
@@ -295,6 +298,7 @@ impl LiveSource {
 
     fn supervise(&mut self) {
         let now_t = self.now();
+        let mut lost = 0;
         let buffer_frames = self.opts.buffer_frames;
         for ch in &mut self.channels {
             if ch.stream.is_some() {
@@ -312,6 +316,7 @@ impl LiveSource {
                         "capture device stopped delivering audio".into()
                     };
                     tracing::warn!(speaker = %ch.speaker, device = %ch.device_name, reason = %ch.reason, "Capture stream lost; rebuilding.");
+                    lost += ch.status.overflow.load(Ordering::Relaxed);
                     ch.stream = None;
                     ch.ring = None;
                     ch.lost_at = Some(now_t);
@@ -341,6 +346,7 @@ impl LiveSource {
                 }
             }
         }
+        self.lost_samples += lost;
     }
 
     /// Per speaker: (samples dropped because the ring was full, xruns).
@@ -373,6 +379,14 @@ impl CaptureSource for LiveSource {
 
     fn kind(&self) -> &'static str {
         "live"
+    }
+
+    fn dropped_samples(&self) -> u64 {
+        self.channels
+            .iter()
+            .map(|c| c.status.overflow.load(Ordering::Relaxed))
+            .sum::<u64>()
+            + self.lost_samples
     }
 
     fn take_notes(&mut self) -> Vec<SourceNote> {

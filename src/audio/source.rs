@@ -34,6 +34,10 @@ pub trait CaptureSource: Send {
         let _ = index;
         self.sample_rate()
     }
+    /// Samples captured but dropped so far (ring overflow), all speakers.
+    fn dropped_samples(&self) -> u64 {
+        0
+    }
     /// Things that happened to the audio since the last call (device loss and recovery).
     fn take_notes(&mut self) -> Vec<SourceNote> {
         Vec::new()

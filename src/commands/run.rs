@@ -205,6 +205,9 @@ pub fn run(args: RunArgs) -> Outcome {
         pcfg,
         wiring,
     );
+    if live && let Some(path) = control::socket_path() {
+        let _ = std::fs::remove_file(path);
+    }
     if !live || !args.headless {
         eprintln!("warmcall: call logs are in {}", log_dir.display());
     }

@@ -355,6 +355,9 @@ impl Capture<'_> {
                 }
             }
             clock.set(now);
+            shared
+                .dropped_samples
+                .store(source.dropped_samples(), Ordering::Relaxed);
             if now - last_tick >= tick {
                 last_tick = now;
                 let _ = self.hub.send(Msg::Tick { now, alive: true });
