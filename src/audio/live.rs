@@ -426,9 +426,8 @@ impl CaptureSource for LiveSource {
             buf.clear();
             let want = block_len(ch.rate);
             if let Some(ring) = ch.ring.as_mut() {
-                // Keep latency bounded: after a stall (the decoder holding both cores), catch
-                // up block by block; only a backlog over 1.5 s is dropped.
-                let excess = ring.slots().saturating_sub(want * MAX_BACKLOG_BLOCKS);
+                // Keep latency bounded: never more than 10 blocks behind.
+                let excess = ring.slots().saturating_sub(want * 10);
                 for _ in 0..excess {
                     let _ = ring.pop();
                 }
@@ -455,9 +454,6 @@ impl CaptureSource for LiveSource {
 fn block_len(rate: u32) -> usize {
     (rate as u64 * BLOCK.as_millis() as u64 / 1000) as usize
 }
-
-/// Blocks of backlog kept before the oldest audio is dropped (1.5 s).
-const MAX_BACKLOG_BLOCKS: usize = 75;
 
 /// How late a block may be before missing audio is filled with silence.
 const OVERDUE: Duration = Duration::from_millis(150);
