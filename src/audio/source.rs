@@ -66,8 +66,7 @@ pub struct WavSource {
     speakers: Vec<Speaker>,
     file_channels: usize,
     rate: u32,
-    scale: f32,
-    float: bool,
+    decode: super::wav::Decode,
     block_frames: usize,
     remaining: u64,
     /// Pacing: `Some(None)` until the first read starts the clock.
@@ -87,24 +86,10 @@ impl WavSource {
             source,
         })?;
         let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let reader = hound::WavReader::new(BufReader::new(file)).map_err(|e| match e {
-            hound::Error::Unsupported => WavError::Unsupported {
-                path: path.to_path_buf(),
-                detail: "this WAV encoding".into(),
-            },
-            e => corrupt(e.to_string()),
-        })?;
+        let reader = hound::WavReader::new(BufReader::new(file))
+            .map_err(|e| super::wav::hound_error(path, e))?;
         let spec = reader.spec();
-        let float = match (spec.sample_format, spec.bits_per_sample) {
-            (hound::SampleFormat::Float, 32) => true,
-            (hound::SampleFormat::Int, 8 | 16 | 24 | 32) => false,
-            (f, b) => {
-                return Err(WavError::Unsupported {
-                    path: path.to_path_buf(),
-                    detail: format!("{b}-bit {f:?}"),
-                });
-            }
-        };
+        let decode = super::wav::decode_of(path, spec)?;
         let channels = spec.channels as usize;
         if channels == 0 || spec.sample_rate < 8_000 {
             return Err(corrupt(format!(
@@ -135,12 +120,7 @@ impl WavSource {
             speakers,
             file_channels: channels,
             rate: spec.sample_rate,
-            scale: if float {
-                1.0
-            } else {
-                1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32
-            },
-            float,
+            decode,
             block_frames: (spec.sample_rate as u64 * BLOCK.as_millis() as u64 / 1000) as usize,
             remaining: samples / channels as u64,
             reader,
@@ -192,13 +172,13 @@ impl CaptureSource for WavSource {
         };
         for _ in 0..frames {
             for c in 0..self.file_channels {
-                let v = if self.float {
-                    self.reader.samples::<f32>().next()
-                } else {
-                    self.reader
+                let v = match self.decode {
+                    super::wav::Decode::Float => self.reader.samples::<f32>().next(),
+                    super::wav::Decode::Int(scale) => self
+                        .reader
                         .samples::<i32>()
                         .next()
-                        .map(|r| r.map(|v| v as f32 * self.scale))
+                        .map(|r| r.map(|v| v as f32 * scale)),
                 };
                 let v = match v {
                     Some(r) => r.map_err(err)?,

@@ -42,9 +42,17 @@ pub fn read_file(path: &Path) -> Result<WavAudio, WavError> {
     read(std::io::BufReader::new(file), path)
 }
 
-/// Decode WAV bytes; `path` only names the source in errors.
-pub fn read(reader: impl Read, path: &Path) -> Result<WavAudio, WavError> {
-    let corrupt = |e: hound::Error| match e {
+/// How samples of a format become f32.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Decode {
+    Float,
+    /// Integer samples times this scale.
+    Int(f32),
+}
+
+/// hound's error for `path` as ours.
+pub(crate) fn hound_error(path: &Path, e: hound::Error) -> WavError {
+    match e {
         hound::Error::Unsupported => WavError::Unsupported {
             path: path.to_path_buf(),
             detail: "hound cannot decode this encoding".into(),
@@ -53,7 +61,26 @@ pub fn read(reader: impl Read, path: &Path) -> Result<WavAudio, WavError> {
             path: path.to_path_buf(),
             detail: other.to_string(),
         },
-    };
+    }
+}
+
+/// The sample formats warmcall reads: 32-bit float, 8/16/24/32-bit integer.
+pub(crate) fn decode_of(path: &Path, spec: hound::WavSpec) -> Result<Decode, WavError> {
+    match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => Ok(Decode::Float),
+        (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
+            Ok(Decode::Int(1.0 / (1u64 << (bits - 1)) as f32))
+        }
+        (fmt, bits) => Err(WavError::Unsupported {
+            path: path.to_path_buf(),
+            detail: format!("{bits}-bit {fmt:?}"),
+        }),
+    }
+}
+
+/// Decode WAV bytes; `path` only names the source in errors.
+pub fn read(reader: impl Read, path: &Path) -> Result<WavAudio, WavError> {
+    let corrupt = |e: hound::Error| hound_error(path, e);
     let mut r = hound::WavReader::new(reader).map_err(corrupt)?;
     let spec = r.spec();
     if spec.channels == 0 || spec.sample_rate == 0 {
@@ -63,20 +90,12 @@ pub fn read(reader: impl Read, path: &Path) -> Result<WavAudio, WavError> {
         });
     }
     let n = spec.channels as usize;
-    let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
-        (hound::SampleFormat::Float, 32) => r.samples::<f32>().collect::<Result<_, _>>(),
-        (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
-            let scale = 1.0 / (1u64 << (bits - 1)) as f32;
-            r.samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect()
-        }
-        (fmt, bits) => {
-            return Err(WavError::Unsupported {
-                path: path.to_path_buf(),
-                detail: format!("{bits}-bit {fmt:?}"),
-            });
-        }
+    let interleaved: Vec<f32> = match decode_of(path, spec)? {
+        Decode::Float => r.samples::<f32>().collect::<Result<_, _>>(),
+        Decode::Int(scale) => r
+            .samples::<i32>()
+            .map(|s| s.map(|v| v as f32 * scale))
+            .collect(),
     }
     .map_err(corrupt)?;
     if interleaved.is_empty() {

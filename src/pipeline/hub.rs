@@ -134,6 +134,16 @@ impl Hub {
         }
     }
 
+    fn finish_all(sinks: &mut [Box<dyn EventSink>], failed: &[bool]) {
+        for (sink, failed) in sinks.iter_mut().zip(failed) {
+            if let Err(e) = sink.finish()
+                && !*failed
+            {
+                tracing::error!(sink = sink.name(), error = %e, "Cannot finish the event log.");
+            }
+        }
+    }
+
     fn emit(&mut self, event: &Event) {
         Self::write_all(&mut self.parts.sinks, &mut self.failed, event);
         if let Some(s) = self.session.as_mut() {
@@ -174,13 +184,7 @@ impl Hub {
         let t = ms((end - s.offset).max(0.0));
         self.emit(&Event::CallEnd { t, summary });
         if let Some(mut s) = self.session.take() {
-            for (sink, failed) in s.sinks.iter_mut().zip(s.failed.iter()) {
-                if let Err(e) = sink.finish()
-                    && !*failed
-                {
-                    tracing::error!(sink = sink.name(), error = %e, "Cannot finish the call log.");
-                }
-            }
+            Self::finish_all(&mut s.sinks, &s.failed);
         }
     }
 
@@ -457,13 +461,7 @@ impl Hub {
             Sessions::Auto { .. } => self.now.max(self.last_speech),
         };
         self.close_session(end);
-        for (sink, failed) in self.parts.sinks.iter_mut().zip(self.failed.iter()) {
-            if let Err(e) = sink.finish()
-                && !*failed
-            {
-                tracing::error!(sink = sink.name(), error = %e, "Cannot finish the event log.");
-            }
-        }
+        Self::finish_all(&mut self.parts.sinks, &self.failed);
         match error {
             Some(e) => Err(e),
             None => Ok(last_summary),
