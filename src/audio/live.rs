@@ -3,11 +3,16 @@
 //!
 //! The audio callback only converts to mono and pushes into a lock-free ring (rtrb); on
 //! overflow it drops and counts. It never blocks, locks or allocates. The error callback only
-//! stores the error kind in an atomic. `read` runs on the capture thread: every 20 ms it takes
-//! one block per speaker from the rings (silence where a device delivered nothing, so call time
-//! keeps pace with the wall clock), and supervises the streams: a stream that died (server
-//! restart, headset unplugged) or went silent is dropped and rebuilt with backoff
-//! (0.5 s doubling to 30 s), re-resolving the device by name, and the hole is reported as a gap.
+//! stores the error kind in an atomic. `read` runs on the capture thread: every 20 ms it drains
+//! each speaker's ring whole, so each speaker keeps its own device's pace. A device that
+//! delivers late is waited for, never padded: its samples arrive in the next read, and a
+//! capture thread that was held up catches up at once, so nothing is trimmed for latency
+//! (samples are lost only if the thread stalls longer than the ring holds, and are counted).
+//! Silence stands in only for a device that is gone, so its speaker's time keeps pace with the
+//! wall clock. `read` also supervises the streams: a stream that died (server restart, headset
+//! unplugged) or went silent is dropped and rebuilt with backoff (0.5 s doubling to 30 s),
+//! re-resolving the device by name and keeping the first sample rate, and the hole is
+//! reported as a gap.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
@@ -138,7 +143,11 @@ struct StreamStatus {
 struct Channel {
     speaker: Speaker,
     wanted: Option<String>,
-    rate: u32,
+    /// Sample rate; fixed by the first stream (the frontend is built for it), asked of every
+    /// rebuilt one.
+    rate: Option<u32>,
+    /// Samples handed to the pipeline so far (device audio and stand-in silence).
+    delivered: u64,
     stream: Option<cpal::Stream>,
     ring: Option<rtrb::Consumer<f32>>,
     status: Arc<StreamStatus>,
@@ -158,7 +167,7 @@ fn build(host: &cpal::Host, ch: &mut Channel, buffer_frames: u32) -> Result<(), 
         .default_input_config()
         .map_err(|e| format!("{}: {e}", dev_name(&device)))?;
     let channels = supported.channels().max(1) as usize;
-    let rate = supported.sample_rate();
+    let rate = ch.rate.unwrap_or(supported.sample_rate());
     let config = cpal::StreamConfig {
         channels: supported.channels(),
         sample_rate: rate,
@@ -168,8 +177,8 @@ fn build(host: &cpal::Host, ch: &mut Channel, buffer_frames: u32) -> Result<(), 
             cpal::BufferSize::Default
         },
     };
-    // Two seconds of room: the capture thread drains every 20 ms.
-    let (mut producer, consumer) = rtrb::RingBuffer::<f32>::new(rate as usize * 2);
+    // Room for RING_SECS: the capture thread drains the ring every 20 ms.
+    let (mut producer, consumer) = rtrb::RingBuffer::<f32>::new(rate as usize * RING_SECS);
     let status = Arc::new(StreamStatus::default());
     let (st_data, st_err) = (status.clone(), status.clone());
     let on_error = move |e: cpal::Error| match e.kind() {
@@ -212,7 +221,7 @@ fn build(host: &cpal::Host, ch: &mut Channel, buffer_frames: u32) -> Result<(), 
         .play()
         .map_err(|e| format!("{}: cannot start capture: {e}", dev_name(&device)))?;
     ch.device_name = dev_name(&device);
-    ch.rate = rate;
+    ch.rate = Some(rate);
     ch.stream = Some(stream);
     ch.ring = Some(consumer);
     ch.status = status;
@@ -220,6 +229,9 @@ fn build(host: &cpal::Host, ch: &mut Channel, buffer_frames: u32) -> Result<(), 
     ch.last_progress = Instant::now();
     Ok(())
 }
+
+/// Seconds of audio a ring holds: how long the capture thread may be held up losing nothing.
+const RING_SECS: usize = 4;
 
 /// How long a stream may deliver nothing before it counts as lost.
 const STALL: Duration = Duration::from_millis(1500);
@@ -232,6 +244,7 @@ pub struct LiveSource {
     channels: Vec<Channel>,
     speakers: Vec<Speaker>,
     started: Option<Instant>,
+    /// 20 ms periods of the wall clock since `started` that `read` has waited for.
     blocks: u64,
     notes: Vec<SourceNote>,
     stop: Arc<std::sync::atomic::AtomicBool>,
@@ -255,7 +268,8 @@ impl LiveSource {
             let mut ch = Channel {
                 speaker,
                 wanted,
-                rate: 48_000,
+                rate: None,
+                delivered: 0,
                 stream: None,
                 ring: None,
                 status: Arc::default(),
@@ -292,8 +306,9 @@ impl LiveSource {
             .collect()
     }
 
+    /// Wall-clock seconds since capture started.
     fn now(&self) -> f64 {
-        self.blocks as f64 * BLOCK.as_secs_f64()
+        self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
     }
 
     fn supervise(&mut self) {
@@ -370,11 +385,11 @@ impl CaptureSource for LiveSource {
     }
 
     fn sample_rate(&self) -> u32 {
-        self.channels[0].rate
+        self.rate(0)
     }
 
     fn rate(&self, index: usize) -> u32 {
-        self.channels[index].rate
+        self.channels[index].rate.unwrap_or(FALLBACK_RATE)
     }
 
     fn kind(&self) -> &'static str {
@@ -394,66 +409,50 @@ impl CaptureSource for LiveSource {
     }
 
     fn read(&mut self, out: &mut [Vec<f32>]) -> Result<bool, CaptureError> {
-        if self.stop.load(Ordering::Acquire) {
-            return Ok(false);
-        }
         let start = *self.started.get_or_insert_with(Instant::now);
+        // Wake on the next 20 ms boundary of the wall clock (at once if the thread was held up).
         let due = start + BLOCK * (self.blocks as u32 + 1);
-        // Wait until every live stream has a whole block, or the block is well overdue (a
-        // device that stalls or is gone then contributes silence, so call time keeps pace).
         loop {
-            self.supervise();
-            let ready = self.channels.iter().all(|c| match c.ring.as_ref() {
-                Some(r) => r.slots() >= block_len(c.rate),
-                None => true,
-            });
-            let any_live = self.channels.iter().any(|c| c.ring.is_some());
-            let now = Instant::now();
-            let go = if any_live {
-                ready || now >= due + OVERDUE
-            } else {
-                now >= due
-            };
-            if go {
-                break;
-            }
             if self.stop.load(Ordering::Acquire) {
                 return Ok(false);
             }
-            std::thread::sleep(Duration::from_millis(4));
+            match due.checked_duration_since(Instant::now()) {
+                Some(wait) if !wait.is_zero() => std::thread::sleep(wait.min(POLL)),
+                _ => break,
+            }
         }
+        let elapsed = start.elapsed();
+        self.blocks = (elapsed.as_nanos() / BLOCK.as_nanos()) as u64;
         for (ch, buf) in self.channels.iter_mut().zip(out.iter_mut()) {
             buf.clear();
-            let want = block_len(ch.rate);
-            if let Some(ring) = ch.ring.as_mut() {
-                // Keep latency bounded: never more than 10 blocks behind.
-                let excess = ring.slots().saturating_sub(want * 10);
-                for _ in 0..excess {
-                    let _ = ring.pop();
-                }
-                if excess > 0 {
-                    ch.status
-                        .overflow
-                        .fetch_add(excess as u64, Ordering::Relaxed);
-                }
-                while buf.len() < want {
-                    match ring.pop() {
-                        Ok(s) => buf.push(s),
-                        Err(_) => break,
-                    }
-                }
+            if let Some(ring) = ch.ring.as_mut()
+                && let Ok(chunk) = ring.read_chunk(ring.slots())
+            {
+                let (a, b) = chunk.as_slices();
+                buf.extend_from_slice(a);
+                buf.extend_from_slice(b);
+                chunk.commit_all();
             }
-            buf.resize(want, 0.0);
         }
-        self.blocks += 1;
+        // After draining, so a stream that just died still hands over what it captured.
+        self.supervise();
+        for (ch, buf) in self.channels.iter_mut().zip(out.iter_mut()) {
+            if ch.ring.is_none() {
+                // No device: silence up to the wall clock, so this speaker's time keeps pace
+                // with the call.
+                let rate = ch.rate.unwrap_or(FALLBACK_RATE);
+                let target = (elapsed.as_secs_f64() * f64::from(rate)) as u64;
+                let missing = target.saturating_sub(ch.delivered + buf.len() as u64);
+                buf.resize(buf.len() + missing as usize, 0.0);
+            }
+            ch.delivered += buf.len() as u64;
+        }
         Ok(true)
     }
 }
 
-/// Samples in one block at `rate`.
-fn block_len(rate: u32) -> usize {
-    (rate as u64 * BLOCK.as_millis() as u64 / 1000) as usize
-}
+/// Never used in practice: `open` fails unless every stream started and fixed its rate.
+const FALLBACK_RATE: u32 = 48_000;
 
-/// How late a block may be before missing audio is filled with silence.
-const OVERDUE: Duration = Duration::from_millis(150);
+/// How often a waiting `read` checks for stop.
+const POLL: Duration = Duration::from_millis(10);

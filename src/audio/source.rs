@@ -25,7 +25,9 @@ pub trait CaptureSource: Send {
     /// The speakers, in the order `read` fills channels.
     fn speakers(&self) -> &[Speaker];
     fn sample_rate(&self) -> u32;
-    /// Fill `out` (one `Vec` per speaker) with the next block; `Ok(false)` at the end.
+    /// Fill `out` (one `Vec` per speaker) with the audio that arrived since the last call;
+    /// `Ok(false)` at the end. Lengths may differ between speakers (live devices deliver at
+    /// their own pace) and may be zero.
     fn read(&mut self, out: &mut [Vec<f32>]) -> Result<bool, CaptureError>;
     /// Short name for the event log's `source` field.
     fn kind(&self) -> &'static str;

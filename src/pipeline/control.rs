@@ -1,8 +1,9 @@
-//! The control socket: `$XDG_RUNTIME_DIR/warmcall/control.sock` (0600 in a 0700 directory, so
-//! only the owning user can connect). One command per connection, one line each way:
+//! The control socket: `$XDG_RUNTIME_DIR/warmcall/control.sock`, 0600 in a 0700 directory, and
+//! a connection whose peer (SO_PEERCRED) is not the daemon's own user is closed unanswered, so
+//! only the owning user can control it. One command per connection, one line each way:
 //! `status`, `pause`, `resume`, `end-call`, `reload` in; a JSON object out.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read as _, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -99,10 +100,20 @@ pub fn serve(path: &Path, hub: Sender<Msg>) -> std::io::Result<()> {
         .spawn(move || {
             for conn in listener.incoming() {
                 let Ok(stream) = conn else { continue };
+                if !same_user(&stream) {
+                    tracing::warn!("Refused a control connection from another user.");
+                    continue;
+                }
                 let _ = handle(stream, &hub);
             }
         })?;
     Ok(())
+}
+
+/// The peer runs as this process's user (root is not let in either: the daemon is per-user).
+fn same_user(stream: &UnixStream) -> bool {
+    rustix::net::sockopt::socket_peercred(stream)
+        .is_ok_and(|cred| cred.uid == rustix::process::getuid())
 }
 
 fn handle(stream: UnixStream, hub: &Sender<Msg>) -> std::io::Result<()> {
@@ -140,4 +151,39 @@ pub fn request(path: &Path, cmd: Command) -> std::io::Result<String> {
     Ok(line.trim_end().to_string())
 }
 
-use std::io::Read as _;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn own_user_is_let_in() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        assert!(same_user(&a));
+    }
+
+    /// Another user reaching the socket (here through a deliberately open directory) is
+    /// refused. Needs root to act as another user; skipped otherwise.
+    #[test]
+    fn other_user_is_refused() {
+        if !rustix::process::getuid().is_root() || !Path::new("/usr/bin/python3").exists() {
+            eprintln!("skipped: needs root and /usr/bin/python3");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let path = dir.path().join("open.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let mut child = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .args(["/usr/bin/python3", "-c"])
+            .arg("import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(1)")
+            .arg(&path)
+            .spawn()
+            .unwrap();
+        let (stream, _) = listener.accept().unwrap();
+        assert!(!same_user(&stream));
+        child.wait().unwrap();
+    }
+}

@@ -306,7 +306,10 @@ impl Capture<'_> {
         let mut started = false;
         let mut error = None;
         let mut last_tick = 0.0;
-        // Call time is counted in blocks read, whether or not coaching is paused.
+        // Call time is the audio read so far, whether or not coaching is paused. Each speaker
+        // keeps its own position (live devices deliver at their own pace); the call is as far
+        // as the furthest.
+        let mut positions = vec![0.0; frontends.len()];
         let mut now = 0.0;
         loop {
             if shared.stop.load(Ordering::Acquire) {
@@ -339,21 +342,19 @@ impl Capture<'_> {
                     dropped_phrase: false,
                 });
             }
-            let block = bufs
-                .first()
-                .map_or(0.0, |b| b.len() as f64 / source.rate(0) as f64);
-            now += block;
-            if !shared.paused.load(Ordering::Acquire) {
-                for (fe, buf) in frontends.iter_mut().zip(&bufs) {
+            let paused = shared.paused.load(Ordering::Acquire);
+            for (i, (fe, buf)) in frontends.iter_mut().zip(&bufs).enumerate() {
+                let secs = buf.len() as f64 / f64::from(source.rate(i));
+                positions[i] += secs;
+                if paused {
+                    fe.skip(secs);
+                } else {
                     events.clear();
                     fe.push(buf, &mut events);
                     self.forward(fe.speaker(), &mut events);
                 }
-            } else {
-                for fe in frontends.iter_mut() {
-                    fe.skip(bufs[0].len() as f64 / source.rate(0) as f64);
-                }
             }
+            now = positions.iter().copied().fold(now, f64::max);
             clock.set(now);
             shared
                 .dropped_samples
