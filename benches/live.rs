@@ -6,8 +6,8 @@
 //!   each spoken phrase (end of playback, less the file's trailing silence) to the Notify call
 //!   arriving on the bus;
 //! - leaves the line silent and measures the daemon's CPU use and peak RSS;
-//! - with `--soak SECONDS`, plays the demo call's rep channel in a loop for that long and
-//!   reports the audio the daemon dropped.
+//! - with `--soak SECONDS`, plays the demo call (rep into the microphone sink, prospect into
+//!   the call's output) in a loop for that long and reports the audio the daemon dropped.
 
 #[path = "../tests/common/desktop.rs"]
 mod desktop;
@@ -97,6 +97,13 @@ fn proc_stat(pid: u32) -> (f64, u64) {
     (ticks / 100.0, hwm)
 }
 
+/// The daemon under test: `$WARMCALL_BIN` (to compare builds), else the release build.
+fn warmcall_bin() -> PathBuf {
+    std::env::var_os("WARMCALL_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/release/warmcall"))
+}
+
 fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     v[((v.len() - 1) as f64 * p).round() as usize]
@@ -130,7 +137,7 @@ fn main() {
         .map(|(i, l)| phrase_wav(&work, i, l))
         .collect();
 
-    let mut cmd = Command::new(root().join("target/release/warmcall"));
+    let mut cmd = Command::new(warmcall_bin());
     cmd.arg("run").arg("--log-dir").arg(desk.rt().join("logs"));
     desk.env(&mut cmd);
     cmd.env("XDG_DATA_HOME", data_home())
@@ -138,7 +145,7 @@ fn main() {
         .stderr(Stdio::null());
     let mut daemon = cmd
         .spawn()
-        .expect("target/release/warmcall (cargo build --release)");
+        .expect("the warmcall binary (cargo build --release)");
     let pid = daemon.id();
     assert!(wait_for(20.0, || desk
         .rt()
@@ -208,7 +215,7 @@ fn main() {
             a.wait().unwrap();
             b.wait().unwrap();
         }
-        let mut c = Command::new(root().join("target/release/warmcall"));
+        let mut c = Command::new(warmcall_bin());
         c.args(["ctl", "status"]);
         desk.env(&mut c);
         let status: serde_json::Value =

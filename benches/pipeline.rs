@@ -30,46 +30,19 @@ use warmcall::rules::CompiledRules;
 use warmcall::sink::{Callback, EventSink};
 use warmcall::verify::normalize;
 
-#[derive(serde::Deserialize)]
-struct Truth {
-    speaker: Speaker,
-    start: f64,
-    end: f64,
-    text: String,
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{Truth, synth_call};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn models_dir() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".local/share"))
-        .join("warmcall/models")
-}
-
+/// Synthesise the call script at `script` (relative to the repository) into `dir/name`.
 fn synth(script: &str, dir: &Path, name: &str) -> (PathBuf, Vec<Truth>) {
-    let wav = dir.join(format!("{name}.wav"));
-    let truth = dir.join(format!("{name}.truth.jsonl"));
-    let ok = std::process::Command::new(root().join("scripts/synth-call"))
-        .arg(root().join(script))
-        .args([
-            "--out".as_ref(),
-            wav.as_os_str(),
-            "--truth".as_ref(),
-            truth.as_os_str(),
-        ])
-        .status()
-        .expect("scripts/synth-call")
-        .success();
-    assert!(ok);
-    let truth = std::fs::read_to_string(truth)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (wav, truth)
+    let dir = dir.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    synth_call(&root().join(script), &dir)
 }
 
 /// Events with the wall-clock instant each reached the sink.
@@ -293,8 +266,8 @@ fn main() {
         synth("demo/call.txt", dir.path(), "demo"),
         synth("tests/fixtures/call-2.txt", dir.path(), "call2"),
     ];
-    let tiny = WhisperModel::load(&models_dir().join("ggml-tiny.en.bin")).unwrap();
-    let base = WhisperModel::load(&models_dir().join("ggml-base.bin")).unwrap();
+    let tiny = WhisperModel::load(&common::model("tiny.en")).unwrap();
+    let base = WhisperModel::load(&common::model("base")).unwrap();
 
     println!("### Live latency (tiny.en, synthetic calls played at real speed)\n");
     let (mut lat, mut flag_delay) = (Vec::new(), Vec::new());

@@ -95,9 +95,17 @@ pub fn apply_retention(dir: &Path, days: u32) -> usize {
 }
 
 /// Reload config and rules from disk; the error names file, line and column.
-fn reloader(config: Option<PathBuf>) -> Reloader {
+/// Settings that only a restart applies are named in a warning.
+fn reloader(config: Option<PathBuf>, running: Config) -> Reloader {
     Box::new(move || {
         let cfg = Config::load(config.as_deref()).map_err(|e| e.to_string())?;
+        let stale = running.restart_needed(&cfg);
+        if !stale.is_empty() {
+            tracing::warn!(
+                settings = %stale.join(", "),
+                "These changed settings apply when warmcall restarts."
+            );
+        }
         let set = RuleSet::load(&cfg.rules_dir).map_err(|e| e.to_string())?;
         let rules = CompiledRules::new(set).map_err(|e| e.to_string())?;
         Ok((rules, cfg.policy()))
@@ -179,7 +187,7 @@ pub fn run(args: RunArgs) -> Outcome {
         clock: None,
         notifier,
         policy: cfg.policy(),
-        reloader: Some(reloader(args.config.clone())),
+        reloader: Some(reloader(args.config.clone(), cfg.clone())),
         source: if live { "live" } else { "file" },
         devices,
         model: cfg.model.display().to_string(),

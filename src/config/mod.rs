@@ -135,6 +135,31 @@ pub enum ConfigError {
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
 
 impl Config {
+    /// The settings read only at start that differ in `new` (a reload applies the rules,
+    /// quiet mode and the notification interval; these need a restart).
+    pub fn restart_needed(&self, new: &Config) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        let mut check = |name, differs: bool| {
+            if differs {
+                changed.push(name);
+            }
+        };
+        check("devices.me", self.device_me != new.device_me);
+        check("devices.them", self.device_them != new.device_them);
+        check("asr.model", self.model != new.model);
+        check("asr.language", self.language != new.language);
+        check(
+            "calls.end_after_silence",
+            self.end_after_silence != new.end_after_silence,
+        );
+        check("log.dir", self.log_dir != new.log_dir);
+        check(
+            "log.retention_days",
+            self.retention_days != new.retention_days,
+        );
+        changed
+    }
+
     /// The notification policy of this config.
     pub fn policy(&self) -> crate::notify::throttle::Policy {
         crate::notify::throttle::Policy {
@@ -256,5 +281,18 @@ mod tests {
     fn unknown_keys_are_reported_with_position() {
         let e = Config::parse(Path::new("c.toml"), "[rules]\ndri = 1\n").unwrap_err();
         assert!(e.to_string().starts_with("c.toml:2:1:"), "{e}");
+    }
+
+    #[test]
+    fn a_reload_names_the_settings_that_need_a_restart() {
+        let path = Path::new("c.toml");
+        let old = Config::parse(path, "[notify]\nquiet = false\n").unwrap();
+        let new = Config::parse(
+            path,
+            "[notify]\nquiet = true\n[devices]\nme = \"USB\"\n[asr]\nmodel = \"base\"\n",
+        )
+        .unwrap();
+        assert_eq!(old.restart_needed(&new), ["devices.me", "asr.model"]);
+        assert!(old.restart_needed(&old.clone()).is_empty());
     }
 }
