@@ -441,9 +441,8 @@ impl CaptureSource for LiveSource {
                 // No device: silence up to the wall clock, so this speaker's time keeps pace
                 // with the call.
                 let rate = ch.rate.unwrap_or(FALLBACK_RATE);
-                let target = (elapsed.as_secs_f64() * f64::from(rate)) as u64;
-                let missing = target.saturating_sub(ch.delivered + buf.len() as u64);
-                buf.resize(buf.len() + missing as usize, 0.0);
+                let missing = behind_wall_clock(elapsed, rate, ch.delivered + buf.len() as u64);
+                buf.resize(buf.len() + missing, 0.0);
             }
             ch.delivered += buf.len() as u64;
         }
@@ -451,8 +450,36 @@ impl CaptureSource for LiveSource {
     }
 }
 
+/// Samples a speaker with `delivered` samples at `rate` is behind `elapsed` of wall clock.
+fn behind_wall_clock(elapsed: Duration, rate: u32, delivered: u64) -> usize {
+    let target = (elapsed.as_secs_f64() * f64::from(rate)) as u64;
+    target.saturating_sub(delivered) as usize
+}
+
 /// Never used in practice: `open` fails unless every stream started and fixed its rate.
 const FALLBACK_RATE: u32 = 48_000;
 
 /// How often a waiting `read` checks for stop.
 const POLL: Duration = Duration::from_millis(10);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_device_is_filled_up_to_the_wall_clock_and_never_beyond() {
+        let t = Duration::from_millis(1500);
+        assert_eq!(behind_wall_clock(t, 48_000, 0), 72_000);
+        assert_eq!(behind_wall_clock(t, 48_000, 70_000), 2_000);
+        // A device ahead of the wall clock (its clock runs fast) gets no silence.
+        assert_eq!(behind_wall_clock(t, 48_000, 80_000), 0);
+        assert_eq!(behind_wall_clock(t, 16_000, 0), 24_000);
+    }
+
+    #[test]
+    fn monitors_are_recognised_by_id_or_name() {
+        assert!(is_monitor("alsa_output.pci.analog-stereo.monitor", "x"));
+        assert!(is_monitor("x", "Monitor of Built-in Audio"));
+        assert!(!is_monitor("alsa_input.usb-headset", "USB Headset"));
+    }
+}
