@@ -30,8 +30,10 @@ pub struct LiveOptions {
     pub me: Option<String>,
     /// The prospect's audio; default: the monitor of the default output device.
     pub them: Option<String>,
-    /// Frames per callback asked of the device.
-    pub buffer_frames: u32,
+    /// Audio per callback asked of the device (`Duration::ZERO`: the device's default).
+    /// The PulseAudio host uses it as the server's whole record buffer too, so it is also how
+    /// long delivery may be held up before the server drops audio.
+    pub buffer: Duration,
 }
 
 /// A capture device as `warmcall devices` shows it.
@@ -161,7 +163,7 @@ struct Channel {
     reason: String,
 }
 
-fn build(host: &cpal::Host, ch: &mut Channel, buffer_frames: u32) -> Result<(), String> {
+fn build(host: &cpal::Host, ch: &mut Channel, buffer: Duration) -> Result<(), String> {
     let device = resolve(host, ch.wanted.as_deref(), ch.speaker)?;
     let supported = device
         .default_input_config()
@@ -171,8 +173,8 @@ fn build(host: &cpal::Host, ch: &mut Channel, buffer_frames: u32) -> Result<(), 
     let config = cpal::StreamConfig {
         channels: supported.channels(),
         sample_rate: rate,
-        buffer_size: if buffer_frames > 0 {
-            cpal::BufferSize::Fixed(buffer_frames)
+        buffer_size: if !buffer.is_zero() {
+            cpal::BufferSize::Fixed((buffer.as_secs_f64() * f64::from(rate)) as u32)
         } else {
             cpal::BufferSize::Default
         },
@@ -281,7 +283,7 @@ impl LiveSource {
                 device_name: String::new(),
                 reason: String::new(),
             };
-            build(&host, &mut ch, opts.buffer_frames)
+            build(&host, &mut ch, opts.buffer)
                 .map_err(|e| CaptureError::Device(format!("{speaker}: {e}")))?;
             channels.push(ch);
         }
@@ -314,7 +316,7 @@ impl LiveSource {
     fn supervise(&mut self) {
         let now_t = self.now();
         let mut lost = 0;
-        let buffer_frames = self.opts.buffer_frames;
+        let buffer = self.opts.buffer;
         for ch in &mut self.channels {
             if ch.stream.is_some() {
                 let calls = ch.status.callbacks.load(Ordering::Relaxed);
@@ -341,7 +343,7 @@ impl LiveSource {
             } else if Instant::now() >= ch.next_retry {
                 // A fresh connection: the old one may belong to a sound server that is gone.
                 self.host = host();
-                match build(&self.host, ch, buffer_frames) {
+                match build(&self.host, ch, buffer) {
                     Ok(()) => {
                         tracing::info!(speaker = %ch.speaker, device = %ch.device_name, "Capture stream rebuilt.");
                         if let Some(from) = ch.lost_at.take() {
@@ -412,14 +414,11 @@ impl CaptureSource for LiveSource {
         let start = *self.started.get_or_insert_with(Instant::now);
         // Wake on the next 20 ms boundary of the wall clock (at once if the thread was held up).
         let due = start + BLOCK * (self.blocks as u32 + 1);
-        loop {
-            if self.stop.load(Ordering::Acquire) {
-                return Ok(false);
-            }
-            match due.checked_duration_since(Instant::now()) {
-                Some(wait) if !wait.is_zero() => std::thread::sleep(wait.min(POLL)),
-                _ => break,
-            }
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        if self.stop.load(Ordering::Acquire) {
+            return Ok(false);
         }
         let elapsed = start.elapsed();
         self.blocks = (elapsed.as_nanos() / BLOCK.as_nanos()) as u64;
@@ -458,9 +457,6 @@ fn behind_wall_clock(elapsed: Duration, rate: u32, delivered: u64) -> usize {
 
 /// Never used in practice: `open` fails unless every stream started and fixed its rate.
 const FALLBACK_RATE: u32 = 48_000;
-
-/// How often a waiting `read` checks for stop.
-const POLL: Duration = Duration::from_millis(10);
 
 #[cfg(test)]
 mod tests {
