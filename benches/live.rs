@@ -215,6 +215,9 @@ fn main() {
             a.wait().unwrap();
             b.wait().unwrap();
         }
+        // A few seconds of silence first: a null sink renders a long playback in chunks, so
+        // its monitor can be that far behind until the stream ends.
+        std::thread::sleep(Duration::from_secs(3));
         let mut c = Command::new(warmcall_bin());
         c.args(["ctl", "status"]);
         desk.env(&mut c);
@@ -226,6 +229,14 @@ fn main() {
             status["dropped_samples"],
             status["gaps"]
         );
+        let wall = status["capture_seconds"].as_f64().unwrap_or(0.0);
+        for speaker in ["me", "them"] {
+            let audio = status["audio_seconds"][speaker].as_f64().unwrap_or(0.0);
+            println!(
+                "| audio of {speaker} that reached warmcall vs wall clock since capture began | {audio:.2} s of {wall:.2} s ({:.0} ms behind) | within the 100 ms capture buffer |",
+                (wall - audio) * 1e3
+            );
+        }
     }
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])

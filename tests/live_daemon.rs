@@ -101,6 +101,16 @@ impl Daemon {
     }
 }
 
+/// A test that fails part-way must not leave its daemon running.
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn wait_child(child: &mut Child, secs: f64) -> std::process::ExitStatus {
     let mut status = None;
     wait_for(secs, || {
@@ -164,6 +174,18 @@ fn live_call_is_coached_with_notifications_and_a_complete_log() {
         !status.contains("following up"),
         "status must not carry transcript text"
     );
+    // Every second of the call reached warmcall from both devices: each speaker's audio
+    // keeps up with the wall clock (within the capture buffer, plus slack for a busy machine).
+    let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let wall = v["capture_seconds"].as_f64().unwrap();
+    assert!(wall > 5.0, "{status}");
+    for speaker in ["me", "them"] {
+        let audio = v["audio_seconds"][speaker].as_f64().unwrap();
+        assert!(
+            (wall - audio).abs() < 2.0,
+            "{speaker}: {audio} s of audio in {wall} s: {status}"
+        );
+    }
     let (ok, _) = ctl(&desk, "end-call");
     assert!(ok);
     let diagnostics = d.stderr_text();

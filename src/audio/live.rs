@@ -366,6 +366,20 @@ impl LiveSource {
         self.lost_samples += lost;
     }
 
+    /// Start the call clock: what the streams captured since `open` (while the model was
+    /// loading) is from before the daemon listened, and is let go uncounted.
+    fn begin(&mut self) -> Instant {
+        for ch in &mut self.channels {
+            if let Some(ring) = ch.ring.as_mut()
+                && let Ok(chunk) = ring.read_chunk(ring.slots())
+            {
+                chunk.commit_all();
+            }
+            ch.status.overflow.store(0, Ordering::Relaxed);
+        }
+        *self.started.insert(Instant::now())
+    }
+
     /// Per speaker: (samples dropped because the ring was full, xruns).
     pub fn counters(&self) -> Vec<(Speaker, u64, u64)> {
         self.channels
@@ -411,7 +425,10 @@ impl CaptureSource for LiveSource {
     }
 
     fn read(&mut self, out: &mut [Vec<f32>]) -> Result<bool, CaptureError> {
-        let start = *self.started.get_or_insert_with(Instant::now);
+        let start = match self.started {
+            Some(t) => t,
+            None => self.begin(),
+        };
         // Wake on the next 20 ms boundary of the wall clock (at once if the thread was held up).
         let due = start + BLOCK * (self.blocks as u32 + 1);
         if let Some(wait) = due.checked_duration_since(Instant::now()) {

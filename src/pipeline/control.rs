@@ -68,6 +68,12 @@ pub struct Status {
     pub phrases: u64,
     pub gaps: u64,
     pub dropped_samples: u64,
+    /// Wall-clock seconds since capture started.
+    pub capture_seconds: f64,
+    /// Seconds of audio read per speaker. With live capture each stays within the capture
+    /// buffer (0.1 s) of `capture_seconds`; one further behind lost audio before it reached
+    /// warmcall (or its device's clock runs slow).
+    pub audio_seconds: std::collections::BTreeMap<crate::event::Speaker, f64>,
     pub notifications_shown: u64,
     pub notifications_skipped: u64,
     pub notification_server: String,

@@ -304,6 +304,7 @@ impl Hub {
     }
 
     fn status(&self) -> Status {
+        let (capture_seconds, audio) = self.shared.audio_account();
         Status {
             state: if self.paused {
                 "paused"
@@ -322,6 +323,8 @@ impl Hub {
             phrases: self.stats.phrases,
             gaps: self.stats.dropped,
             dropped_samples: self.shared.dropped_samples.load(Ordering::Relaxed),
+            capture_seconds: ms(capture_seconds),
+            audio_seconds: audio.into_iter().map(|(s, t)| (s, ms(t))).collect(),
             notifications_shown: self.parts.notifier.as_ref().map_or(0, |n| n.counts().0),
             notifications_skipped: self.parts.notifier.as_ref().map_or(0, |n| n.counts().1),
             notification_server: match &self.parts.notifier {

@@ -136,6 +136,11 @@ pub struct Shared {
     pub stop: Arc<AtomicBool>,
     /// Audio samples dropped by capture.
     pub dropped_samples: AtomicU64,
+    /// Seconds of audio read per speaker (f64 bits, by `Speaker::index`), and when capture
+    /// started: a live speaker falling behind the wall clock has lost audio before it reached
+    /// warmcall (or its device's clock runs slow).
+    audio_secs: [AtomicU64; 2],
+    capture_started: std::sync::OnceLock<Instant>,
     /// Milliseconds since `epoch` when the current decode began; 0 when idle.
     asr_busy_since: AtomicU64,
     epoch: std::sync::OnceLock<Instant>,
@@ -156,6 +161,28 @@ impl Shared {
 
     pub(crate) fn asr_finished(&self) {
         self.asr_busy_since.store(0, Ordering::Release);
+    }
+
+    fn capture_progress(&self, speaker: Speaker, secs: f64) {
+        self.capture_started.get_or_init(Instant::now);
+        self.audio_secs[speaker.index()].store(secs.to_bits(), Ordering::Relaxed);
+    }
+
+    /// Wall-clock seconds since capture started, and the audio read so far per speaker
+    /// (speakers the source has no audio of are left out).
+    pub fn audio_account(&self) -> (f64, Vec<(Speaker, f64)>) {
+        let wall = self
+            .capture_started
+            .get()
+            .map_or(0.0, |t| t.elapsed().as_secs_f64());
+        let audio = Speaker::BOTH
+            .iter()
+            .filter_map(|&s| {
+                let bits = self.audio_secs[s.index()].load(Ordering::Relaxed);
+                (bits != 0).then(|| (s, f64::from_bits(bits)))
+            })
+            .collect();
+        (wall, audio)
     }
 
     /// The recognition thread is idle or within its time budget.
@@ -346,6 +373,7 @@ impl Capture<'_> {
             for (i, (fe, buf)) in frontends.iter_mut().zip(&bufs).enumerate() {
                 let secs = buf.len() as f64 / f64::from(source.rate(i));
                 positions[i] += secs;
+                shared.capture_progress(fe.speaker(), positions[i]);
                 if paused {
                     fe.skip(secs);
                 } else {
