@@ -176,13 +176,14 @@ fn live_call_is_coached_with_notifications_and_a_complete_log() {
     );
     // Every second of the call reached warmcall from both devices: each speaker's audio
     // keeps up with the wall clock (within the capture buffer, plus slack for a busy machine).
+    // With a one-fragment server buffer the monitor fell a second behind in this call.
     let v: serde_json::Value = serde_json::from_str(&status).unwrap();
     let wall = v["capture_seconds"].as_f64().unwrap();
     assert!(wall > 5.0, "{status}");
     for speaker in ["me", "them"] {
         let audio = v["audio_seconds"][speaker].as_f64().unwrap();
         assert!(
-            (wall - audio).abs() < 2.0,
+            (wall - audio).abs() < 0.5,
             "{speaker}: {audio} s of audio in {wall} s: {status}"
         );
     }
