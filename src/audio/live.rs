@@ -31,8 +31,6 @@ pub struct LiveOptions {
     /// The prospect's audio; default: the monitor of the default output device.
     pub them: Option<String>,
     /// Audio per callback asked of the device (`Duration::ZERO`: the device's default).
-    /// The PulseAudio host uses it as the server's whole record buffer too, so it is also how
-    /// long delivery may be held up before the server drops audio.
     pub buffer: Duration,
 }
 
@@ -147,7 +145,7 @@ struct Channel {
     wanted: Option<String>,
     /// Sample rate; fixed by the first stream (the frontend is built for it), asked of every
     /// rebuilt one.
-    rate: Option<u32>,
+    rate: u32,
     /// Samples handed to the pipeline so far (device audio and stand-in silence).
     delivered: u64,
     stream: Option<cpal::Stream>,
@@ -163,13 +161,20 @@ struct Channel {
     reason: String,
 }
 
-fn build(host: &cpal::Host, ch: &mut Channel, buffer: Duration) -> Result<(), String> {
+/// Start `ch`'s stream. `rate`: the sample rate to ask for (`None`: the device's default, on
+/// the first build).
+fn build(
+    host: &cpal::Host,
+    ch: &mut Channel,
+    buffer: Duration,
+    rate: Option<u32>,
+) -> Result<(), String> {
     let device = resolve(host, ch.wanted.as_deref(), ch.speaker)?;
     let supported = device
         .default_input_config()
         .map_err(|e| format!("{}: {e}", dev_name(&device)))?;
     let channels = supported.channels().max(1) as usize;
-    let rate = ch.rate.unwrap_or(supported.sample_rate());
+    let rate = rate.unwrap_or(supported.sample_rate());
     let config = cpal::StreamConfig {
         channels: supported.channels(),
         sample_rate: rate,
@@ -223,7 +228,7 @@ fn build(host: &cpal::Host, ch: &mut Channel, buffer: Duration) -> Result<(), St
         .play()
         .map_err(|e| format!("{}: cannot start capture: {e}", dev_name(&device)))?;
     ch.device_name = dev_name(&device);
-    ch.rate = Some(rate);
+    ch.rate = rate;
     ch.stream = Some(stream);
     ch.ring = Some(consumer);
     ch.status = status;
@@ -270,7 +275,7 @@ impl LiveSource {
             let mut ch = Channel {
                 speaker,
                 wanted,
-                rate: None,
+                rate: 0,
                 delivered: 0,
                 stream: None,
                 ring: None,
@@ -283,7 +288,7 @@ impl LiveSource {
                 device_name: String::new(),
                 reason: String::new(),
             };
-            build(&host, &mut ch, opts.buffer)
+            build(&host, &mut ch, opts.buffer, None)
                 .map_err(|e| CaptureError::Device(format!("{speaker}: {e}")))?;
             channels.push(ch);
         }
@@ -343,7 +348,8 @@ impl LiveSource {
             } else if Instant::now() >= ch.next_retry {
                 // A fresh connection: the old one may belong to a sound server that is gone.
                 self.host = host();
-                match build(&self.host, ch, buffer) {
+                let rate = ch.rate;
+                match build(&self.host, ch, buffer, Some(rate)) {
                     Ok(()) => {
                         tracing::info!(speaker = %ch.speaker, device = %ch.device_name, "Capture stream rebuilt.");
                         if let Some(from) = ch.lost_at.take() {
@@ -405,7 +411,7 @@ impl CaptureSource for LiveSource {
     }
 
     fn rate(&self, index: usize) -> u32 {
-        self.channels[index].rate.unwrap_or(FALLBACK_RATE)
+        self.channels[index].rate
     }
 
     fn kind(&self) -> &'static str {
@@ -456,8 +462,7 @@ impl CaptureSource for LiveSource {
             if ch.ring.is_none() {
                 // No device: silence up to the wall clock, so this speaker's time keeps pace
                 // with the call.
-                let rate = ch.rate.unwrap_or(FALLBACK_RATE);
-                let missing = behind_wall_clock(elapsed, rate, ch.delivered + buf.len() as u64);
+                let missing = behind_wall_clock(elapsed, ch.rate, ch.delivered + buf.len() as u64);
                 buf.resize(buf.len() + missing, 0.0);
             }
             ch.delivered += buf.len() as u64;
@@ -471,9 +476,6 @@ fn behind_wall_clock(elapsed: Duration, rate: u32, delivered: u64) -> usize {
     let target = (elapsed.as_secs_f64() * f64::from(rate)) as u64;
     target.saturating_sub(delivered) as usize
 }
-
-/// Never used in practice: `open` fails unless every stream started and fixed its rate.
-const FALLBACK_RATE: u32 = 48_000;
 
 #[cfg(test)]
 mod tests {

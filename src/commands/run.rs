@@ -94,9 +94,8 @@ pub fn apply_retention(dir: &Path, days: u32) -> usize {
     removed
 }
 
-/// Audio per capture callback. Also the sound server's record buffer, so the slack before it
-/// drops audio; and each delivery costs the PulseAudio client a fixed amount of work, so a
-/// larger buffer costs less CPU. Adds at most this much to the time a flag takes.
+/// Audio per capture callback. Each delivery costs the PulseAudio client a fixed amount of
+/// work, so a larger buffer costs less CPU; it adds at most this much to the time a flag takes.
 const CAPTURE_BUFFER: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Reload config and rules from disk; the error names file, line and column.

@@ -163,8 +163,11 @@ impl Shared {
         self.asr_busy_since.store(0, Ordering::Release);
     }
 
-    fn capture_progress(&self, speaker: Speaker, secs: f64) {
+    fn capture_began(&self) {
         self.capture_started.get_or_init(Instant::now);
+    }
+
+    fn capture_progress(&self, speaker: Speaker, secs: f64) {
         self.audio_secs[speaker.index()].store(secs.to_bits(), Ordering::Relaxed);
     }
 
@@ -352,6 +355,7 @@ impl Capture<'_> {
             }
             if !started {
                 started = true;
+                shared.capture_began();
                 let _ = self.hub.send(Msg::Started);
             }
             for note in source.take_notes() {
