@@ -17,18 +17,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use warmcall::asr::Transcriber;
-use warmcall::asr::whisper::{DecodeOptions, WhisperModel};
+use warmcall::asr::whisper::{self, DecodeOptions, WhisperModel};
 use warmcall::audio::source::{BLOCK, WavSource};
 use warmcall::audio::wav;
-use warmcall::commands::run::{basic_parts, whisper_factory};
-use warmcall::event::{Event, Speaker};
+use warmcall::config::Config;
+use warmcall::event::{Event, Speaker, Transcript};
 use warmcall::frontend::resample::To16k;
 use warmcall::frontend::vad::{Earshot, VoiceDetector};
-use warmcall::pipeline::hub::Sessions;
-use warmcall::pipeline::{self, Overflow, PipelineConfig, RunStats, Wiring};
+use warmcall::pipeline::{Builder, RunOptions, RunStats};
 use warmcall::rules::CompiledRules;
-use warmcall::sink::{Callback, EventSink};
-use warmcall::verify::normalize;
+use warmcall::sink::Callback;
+use warmcall::text::normalize;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -54,32 +53,23 @@ fn play(wav: &Path, model: &WhisperModel, realtime: bool) -> (Timed, RunStats, f
         let events = events.clone();
         Callback(move |e: &Event| events.lock().unwrap().push((Instant::now(), e.clone())))
     };
-    let sinks: Vec<Box<dyn EventSink>> = vec![Box::new(sink)];
-    let source = WavSource::open(wav, realtime).unwrap();
-    let cfg = PipelineConfig {
-        overflow: if realtime {
-            Overflow::DropOldest
-        } else {
-            Overflow::Block
-        },
-        live_clock: realtime,
-        ..PipelineConfig::default()
+    let opts = RunOptions {
+        input: Some(wav.to_path_buf()),
+        realtime,
+        ..RunOptions::default()
     };
     let started = Instant::now();
-    let parts = basic_parts(
-        CompiledRules::builtin(),
-        sinks,
-        Box::new(|_| Ok(Vec::new())),
-        Sessions::Single,
-    );
-    let (_, stats) = pipeline::run(
-        Box::new(source),
-        whisper_factory(model.clone(), Some("en".into())),
-        parts,
-        cfg,
-        Wiring::new(),
-    )
-    .unwrap();
+    let stats = Builder::new(Config::defaults(), opts)
+        .rules(CompiledRules::builtin())
+        .recogniser(whisper::factory(model.clone(), Some("en".into())))
+        .sink(Box::new(sink))
+        .call_sinks(Box::new(|_| Ok(Vec::new())))
+        .notifier(Box::new(|_| None))
+        .start()
+        .unwrap()
+        .wait()
+        .unwrap()
+        .stats;
     let wall = started.elapsed().as_secs_f64();
     let ev = std::mem::take(&mut *events.lock().unwrap());
     (ev, stats, wall)
@@ -107,7 +97,7 @@ fn transcript_latencies(ev: &Timed) -> (Vec<f64>, Vec<f64>) {
     let mut last_transcript: Option<Instant> = None;
     for (at, e) in ev {
         match e {
-            Event::Transcript { end, .. } => {
+            Event::Transcript(Transcript { end, .. }) => {
                 lat.push(at.duration_since(t0).as_secs_f64() - end);
                 last_transcript = Some(*at);
             }
@@ -168,9 +158,9 @@ fn wer_pair(ev: &Timed, truth: &[Truth], wav: &Path, model: &WhisperModel) -> (f
             r.extend(words(&u.text));
         }
         for (_, e) in ev {
-            if let Event::Transcript {
+            if let Event::Transcript(Transcript {
                 speaker: sp, text, ..
-            } = e
+            }) = e
                 && *sp == speaker
             {
                 s.extend(words(text.as_str()));

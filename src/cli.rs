@@ -1,4 +1,5 @@
-//! The command line: the contract of `design.md`, as clap derive types.
+//! The command line, as clap derive types. Commands and options may be added, never renamed or
+//! removed: scripts and the systemd unit rely on them.
 //!
 //! Parsing only; `app` decides what each command does.
 
@@ -50,7 +51,7 @@ pub enum Command {
     /// Talk to a running daemon.
     Ctl {
         #[command(subcommand)]
-        command: CtlCommand,
+        command: crate::control::Command,
     },
     /// Summarise a call log.
     Report {
@@ -126,7 +127,8 @@ pub enum ModelCommand {
     List,
     /// Load a model, transcribe the bundled JFK sample and check the text.
     Verify {
-        /// A ggml model file (defaults to the configured model).
+        /// A ggml model file (defaults to the default model, ggml-tiny.en.bin in the models
+        /// directory).
         file: Option<PathBuf>,
     },
 }
@@ -139,15 +141,6 @@ pub enum ConfigCommand {
     Check { file: Option<PathBuf> },
     /// Print where the config file lives.
     Path,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CtlCommand {
-    Status,
-    Pause,
-    Resume,
-    EndCall,
-    Reload,
 }
 
 impl Cli {

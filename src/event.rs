@@ -1,5 +1,5 @@
-//! The shared event vocabulary: what crosses stage boundaries, and the JSON Lines event log
-//! of `design.md` (a typed, versioned contract).
+//! The shared event vocabulary: what crosses stage boundaries, and the JSON Lines event log (a
+//! typed, versioned contract: types and fields may be added, never renamed or removed).
 //!
 //! Every log line is `{"v":1,"type":…,"t":…, …}`; `t` is call time in seconds (audio time).
 //! Transcript text is wrapped in [`Text`], whose `Debug` prints `[redacted]`, so an accidental
@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 /// Format version of every log line.
 pub const LOG_VERSION: u8 = 1;
+
+/// Seconds between two "still speaking" speech marks while someone talks (the frontend's
+/// segmenter sends them live; `analyze` derives them from a transcript the same way).
+pub const SPEECH_TICK: f64 = 0.25;
 
 /// Who is speaking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -109,12 +113,38 @@ pub struct Flag {
     pub notified: bool,
 }
 
-/// A good move from coaching.md's checklist, and when it happened.
+/// A good move (a `practice` rule) and when it first happened.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Practice {
     pub done: bool,
     /// Call time of the first time it happened.
     pub t: Option<f64>,
+}
+
+/// Recognised words of one phrase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// Call time the text was ready.
+    pub t: f64,
+    pub speaker: Speaker,
+    /// Call time of the speech.
+    pub start: f64,
+    pub end: f64,
+    pub text: Text,
+    /// Final text of the phrase (partial text of a phrase still being spoken is not final).
+    #[serde(rename = "final")]
+    pub is_final: bool,
+}
+
+/// A stretch of a speaker's audio that was not coached: lost before it reached warmcall, or
+/// speech recognition dropped or failed on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gap {
+    /// Where the gap starts.
+    pub t: f64,
+    pub speaker: Speaker,
+    pub reason: String,
+    pub until: f64,
 }
 
 /// End-of-call summary.
@@ -147,22 +177,9 @@ pub enum Event {
         start: f64,
         end: f64,
     },
-    Transcript {
-        t: f64,
-        speaker: Speaker,
-        start: f64,
-        end: f64,
-        text: Text,
-        #[serde(rename = "final")]
-        is_final: bool,
-    },
+    Transcript(Transcript),
     Flag(Flag),
-    Gap {
-        t: f64,
-        speaker: Speaker,
-        reason: String,
-        until: f64,
-    },
+    Gap(Gap),
     CallEnd {
         t: f64,
         summary: Summary,
@@ -173,11 +190,9 @@ impl Event {
     /// Call time of the event.
     pub fn t(&self) -> f64 {
         match self {
-            Event::CallStart { t, .. }
-            | Event::Speech { t, .. }
-            | Event::Transcript { t, .. }
-            | Event::Gap { t, .. }
-            | Event::CallEnd { t, .. } => *t,
+            Event::CallStart { t, .. } | Event::Speech { t, .. } | Event::CallEnd { t, .. } => *t,
+            Event::Transcript(tr) => tr.t,
+            Event::Gap(g) => g.t,
             Event::Flag(f) => f.t,
         }
     }
@@ -201,14 +216,14 @@ mod tests {
 
     #[test]
     fn log_lines_start_with_version_type_and_time() {
-        let e = Event::Transcript {
+        let e = Event::Transcript(Transcript {
             t: 13.1,
             speaker: Speaker::Me,
             start: 10.2,
             end: 12.9,
             text: "Just following up on my email.".into(),
             is_final: true,
-        };
+        });
         let line = e.to_json_line();
         assert!(
             line.starts_with(r#"{"v":1,"type":"transcript","t":13.1,"speaker":"me""#),

@@ -1,9 +1,9 @@
 //! warmcall: live, on-device coaching for sales calls.
 //!
-//! The pipeline (see `ARCHITECTURE.md`): capture → frontend (resample, VAD, phrases) →
-//! recognition (`asr`) → coaching rules → outputs (notifications, JSONL call log, stdout).
-//! Each stage is a module of its own and testable alone; `app` maps the command line onto
-//! them.
+//! The pipeline (see `ARCHITECTURE.md`): capture (`audio`) → frontend (resample, VAD,
+//! phrases) → recognition (`asr`) → coaching rules (`rules`) → outputs (`notify`, `sink`).
+//! Each stage is a module of its own and testable alone; `pipeline::builder` is the one place
+//! that wires them into threads, and `commands` maps the command line onto the library.
 
 pub mod app;
 pub mod asr;
@@ -11,6 +11,7 @@ pub mod audio;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod control;
 pub mod event;
 pub mod frontend;
 pub mod model;
@@ -19,4 +20,5 @@ pub mod paths;
 pub mod pipeline;
 pub mod rules;
 pub mod sink;
+pub mod text;
 pub mod verify;

@@ -1,6 +1,10 @@
-//! Where warmcall keeps its files, following the XDG base directory spec.
+//! Where warmcall keeps its files, following the XDG base directory spec, and how its private
+//! directories are made.
 
-use std::path::PathBuf;
+use std::fs::{self, DirBuilder};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 
@@ -51,4 +55,15 @@ pub fn calls_dir() -> PathBuf {
 /// `$XDG_RUNTIME_DIR/warmcall`, if the session has a runtime directory.
 pub fn runtime_dir() -> Option<PathBuf> {
     dirs().and_then(|d| d.runtime_dir().map(|p| p.to_path_buf()))
+}
+
+/// Create `dir` (and parents) as 0700, and tighten it if it already exists.
+pub fn private_dir(dir: &Path) -> io::Result<()> {
+    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let mut perm = fs::metadata(dir)?.permissions();
+    if perm.mode() & 0o077 != 0 {
+        perm.set_mode(0o700);
+        fs::set_permissions(dir, perm)?;
+    }
+    Ok(())
 }

@@ -14,22 +14,6 @@ pub const JFK_WAV: &[u8] = include_bytes!("../assets/jfk.wav");
 /// The words the JFK sample must produce.
 pub const JFK_TEXT: &str = "and so my fellow americans ask not what your country can do for you ask what you can do for your country";
 
-/// Lowercase words with punctuation removed, for comparing transcripts.
-pub fn normalize(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' {
-                c.to_ascii_lowercase()
-            } else {
-                ' '
-            }
-        })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// What a verification found.
 #[derive(Debug, Clone)]
 pub struct Verification {
@@ -58,7 +42,7 @@ pub fn verify(model: &Path) -> Result<Verification, AsrError> {
     let t1 = Instant::now();
     let text = tr.transcribe(&pcm)?.text();
     let decode_time = t1.elapsed();
-    let matches = normalize(&text) == JFK_TEXT;
+    let matches = crate::text::normalize(&text) == JFK_TEXT;
     Ok(Verification {
         text,
         load_time,
@@ -74,7 +58,7 @@ mod tests {
     #[test]
     fn normalize_ignores_case_and_punctuation() {
         assert_eq!(
-            normalize(
+            crate::text::normalize(
                 " And so, my fellow Americans: ask not what your country can do for you; ask what you can do for your country."
             ),
             JFK_TEXT

@@ -108,8 +108,8 @@ fn retention_deletes_only_old_call_logs() {
     let g = std::fs::File::options().write(true).open(&other).unwrap();
     g.set_modified(SystemTime::now() - Duration::from_secs(40 * 86_400))
         .unwrap();
-    assert_eq!(warmcall::commands::run::apply_retention(dir.path(), 0), 0);
-    assert_eq!(warmcall::commands::run::apply_retention(dir.path(), 30), 1);
+    assert_eq!(warmcall::sink::calllog::apply_retention(dir.path(), 0), 0);
+    assert_eq!(warmcall::sink::calllog::apply_retention(dir.path(), 30), 1);
     assert!(!old.exists() && new.exists() && other.exists());
 }
 

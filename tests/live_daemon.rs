@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use common::desktop::{Desktop, notification_server, split_call, wait_for};
-use warmcall::event::{Event, Flag, Speaker};
+use warmcall::event::{Event, Flag, Gap, Speaker, Transcript};
 
 struct Daemon {
     child: Child,
@@ -203,7 +203,7 @@ fn live_call_is_coached_with_notifications_and_a_complete_log() {
     let transcripts: Vec<(Speaker, String)> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Transcript { speaker, text, .. } => {
+            Event::Transcript(Transcript { speaker, text, .. }) => {
                 Some((*speaker, text.as_str().to_lowercase()))
             }
             _ => None,
@@ -309,9 +309,9 @@ fn sound_server_restart_mid_call_is_survived_with_a_gap() {
         "SIGTERM mid-call still completes the log"
     );
     let gap = events.iter().find_map(|e| match e {
-        Event::Gap {
+        Event::Gap(Gap {
             reason, t, until, ..
-        } => Some((reason.clone(), *t, *until)),
+        }) => Some((reason.clone(), *t, *until)),
         _ => None,
     });
     let (reason, t, until) = gap.unwrap();

@@ -11,7 +11,8 @@ use warmcall::asr::whisper::{DecodeOptions, WhisperModel};
 use warmcall::model::ImportError;
 use warmcall::model::ct2::Ct2Model;
 use warmcall::model::import::{convert, import_dir};
-use warmcall::verify::{JFK_TEXT, jfk_samples, normalize};
+use warmcall::text::normalize;
+use warmcall::verify::{JFK_TEXT, jfk_samples};
 
 fn convert_dir(dir: &Path) -> warmcall::model::ggml::GgmlModel {
     let raw = if dir.join("model.bin").exists() {

@@ -6,20 +6,20 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use predicates::prelude::*;
-use warmcall::event::{Event, Flag, Speaker};
-use warmcall::verify::normalize;
+use warmcall::event::{Event, Flag, Speaker, Transcript};
+use warmcall::text::normalize;
 
 fn transcripts(events: &[Event]) -> Vec<(Speaker, f64, f64, String)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Transcript {
+            Event::Transcript(Transcript {
                 speaker,
                 start,
                 end,
                 text,
                 ..
-            } => Some((*speaker, *start, *end, text.as_str().to_string())),
+            }) => Some((*speaker, *start, *end, text.as_str().to_string())),
             _ => None,
         })
         .collect()

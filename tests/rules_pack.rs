@@ -1,5 +1,5 @@
 //! The default rule pack against paraphrases real reps and prospects say: each text rule must
-//! fire on its positives, stay quiet on its negatives, and the good practices of coaching.md
+//! fire on its positives, stay quiet on its negatives, and the good practices (the `practice` rules)
 //! must fire no flag at all.
 
 use std::sync::{Arc, LazyLock};

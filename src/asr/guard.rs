@@ -10,7 +10,7 @@
 //! - words repeated across the cut of a long phrase are removed from the second piece.
 
 use super::Transcription;
-use crate::rules::normalize;
+use crate::text;
 
 /// Thresholds of the guard.
 #[derive(Debug, Clone)]
@@ -82,7 +82,7 @@ fn strip_annotations(text: &str) -> String {
 /// or more) down to one.
 pub fn cut_loops(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let key = |w: &str| normalize::normalize(w);
+    let key = |w: &str| text::normalize(w);
     let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
     let mut out: Vec<&str> = Vec::with_capacity(words.len());
     let mut out_keys: Vec<&str> = Vec::with_capacity(words.len());
@@ -121,9 +121,9 @@ pub fn cut_loops(text: &str) -> String {
 /// Drop the leading words of `text` that repeat the trailing words of `previous` (the piece
 /// before a cut of the same phrase).
 pub fn drop_overlap(previous: &str, text: &str) -> String {
-    let prev = normalize::words(previous);
+    let prev = text::words(previous);
     let words: Vec<&str> = text.split_whitespace().collect();
-    let keys: Vec<String> = words.iter().map(|w| normalize::normalize(w)).collect();
+    let keys: Vec<String> = words.iter().map(|w| text::normalize(w)).collect();
     for k in (1..=prev.len().min(words.len()).min(5)).rev() {
         if prev[prev.len() - k..] == keys[..k] {
             return words[k..].join(" ");
@@ -145,7 +145,7 @@ pub fn clean(cfg: &GuardConfig, tr: &Transcription, info: PhraseInfo) -> Option<
         .collect::<Vec<_>>()
         .join(" ");
     let text = cut_loops(&strip_annotations(&raw));
-    let norm = normalize::normalize(&text);
+    let norm = text::normalize(&text);
     if norm.is_empty() {
         return None;
     }

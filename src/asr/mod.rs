@@ -8,6 +8,11 @@ pub mod whisper;
 
 use thiserror::Error;
 
+use crate::event::Speaker;
+
+/// Samples per second recognition works at (Whisper's rate); the frontend resamples to it.
+pub const SAMPLE_RATE: u32 = 16_000;
+
 /// One piece of recognised text, times relative to the start of the audio given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
@@ -52,3 +57,7 @@ pub enum AsrError {
 pub trait Transcriber: Send {
     fn transcribe(&mut self, pcm: &[f32]) -> Result<Transcription, AsrError>;
 }
+
+/// Makes one transcriber per speaker, on the recognition thread.
+pub type TranscriberFactory =
+    Box<dyn FnMut(Speaker) -> Result<Box<dyn Transcriber>, AsrError> + Send>;

@@ -9,11 +9,8 @@ use std::sync::{Arc, Once};
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
-use super::{AsrError, Segment, Transcriber, Transcription};
+use super::{AsrError, SAMPLE_RATE, Segment, Transcriber, TranscriberFactory, Transcription};
 use crate::model::ggml;
-
-/// Samples per second Whisper expects.
-pub const SAMPLE_RATE: usize = 16_000;
 /// Encoder frames per second of audio (1500 frames = 30 s).
 const FRAMES_PER_SECOND: f64 = 50.0;
 const MAX_AUDIO_CTX: i32 = 1500;
@@ -116,7 +113,7 @@ pub struct WhisperTranscriber {
 /// Encoder frames for `samples` of audio: the audio plus a second of margin, at least
 /// `MIN_AUDIO_CTX`, at most 30 s.
 pub fn audio_ctx_for(samples: usize) -> i32 {
-    let secs = samples as f64 / SAMPLE_RATE as f64;
+    let secs = samples as f64 / f64::from(SAMPLE_RATE);
     let frames = ((secs + 1.0) * FRAMES_PER_SECOND).ceil() as i32;
     frames.clamp(MIN_AUDIO_CTX, MAX_AUDIO_CTX)
 }
@@ -170,6 +167,17 @@ impl Transcriber for WhisperTranscriber {
         }
         Ok(out)
     }
+}
+
+/// A factory that gives each speaker its own decoding state of `model`, in `language`.
+pub fn factory(model: WhisperModel, language: Option<String>) -> TranscriberFactory {
+    Box::new(move |_speaker| {
+        let opts = DecodeOptions {
+            language: language.clone(),
+            ..DecodeOptions::default()
+        };
+        Ok(Box::new(model.transcriber(opts)?) as Box<dyn Transcriber>)
+    })
 }
 
 #[cfg(test)]

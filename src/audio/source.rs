@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::wav::WavError;
-use crate::event::Speaker;
+use crate::event::{Gap, Speaker};
 
 /// Why a source stopped delivering audio.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +20,26 @@ pub enum CaptureError {
     Device(String),
 }
 
-/// A source of call audio: one channel per speaker, at one sample rate.
+/// Whether a source is a recording or the live call; decides how the run is cut into calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// One call, the whole file.
+    File,
+    /// Calls start on speech and end on silence.
+    Live,
+}
+
+impl SourceKind {
+    /// The event log's `source` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::File => "file",
+            SourceKind::Live => "live",
+        }
+    }
+}
+
+/// A source of call audio: one channel per speaker.
 pub trait CaptureSource: Send {
     /// The speakers, in the order `read` fills channels.
     fn speakers(&self) -> &[Speaker];
@@ -29,33 +48,32 @@ pub trait CaptureSource: Send {
     /// `Ok(false)` at the end. Lengths may differ between speakers (live devices deliver at
     /// their own pace) and may be zero.
     fn read(&mut self, out: &mut [Vec<f32>]) -> Result<bool, CaptureError>;
-    /// Short name for the event log's `source` field.
-    fn kind(&self) -> &'static str;
+    fn kind(&self) -> SourceKind;
+    /// Audio arrives at real speed (live capture, a paced file): the pipeline must keep up
+    /// rather than make the source wait, and stamps text with the audio clock.
+    fn paced(&self) -> bool;
     /// Sample rate of speaker `index` (sources whose devices differ override this).
     fn rate(&self, index: usize) -> u32 {
         let _ = index;
         self.sample_rate()
     }
+    /// The devices or file in use, for `ctl status`.
+    fn describe(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// Samples captured but dropped so far (ring overflow), all speakers.
     fn dropped_samples(&self) -> u64 {
         0
     }
-    /// Things that happened to the audio since the last call (device loss and recovery).
-    fn take_notes(&mut self) -> Vec<SourceNote> {
+    /// Overruns and device changes the sound server reported so far, all speakers.
+    fn xruns(&self) -> u64 {
+        0
+    }
+    /// Audio lost since the last call (device loss and recovery), in seconds since the
+    /// source started.
+    fn take_gaps(&mut self) -> Vec<Gap> {
         Vec::new()
     }
-}
-
-/// Something a source reports besides samples.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceNote {
-    /// No audio of `speaker` from `from` to `until` (seconds since the source started).
-    Gap {
-        speaker: Speaker,
-        from: f64,
-        until: f64,
-        reason: String,
-    },
 }
 
 /// Block length of file sources.
@@ -146,8 +164,16 @@ impl CaptureSource for WavSource {
         self.rate
     }
 
-    fn kind(&self) -> &'static str {
-        "file"
+    fn kind(&self) -> SourceKind {
+        SourceKind::File
+    }
+
+    fn paced(&self) -> bool {
+        self.realtime.is_some()
+    }
+
+    fn describe(&self) -> Vec<String> {
+        vec![self.path.display().to_string()]
     }
 
     fn read(&mut self, out: &mut [Vec<f32>]) -> Result<bool, CaptureError> {

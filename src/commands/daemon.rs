@@ -3,17 +3,16 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::app::{Failure, Outcome, exit};
-use crate::audio::live;
-use crate::cli::{ConfigCommand, CtlCommand};
+use super::outcome::{Failure, Outcome, exit};
+use crate::audio::pulse;
+use crate::cli::ConfigCommand;
 use crate::config::{Config, DEFAULT_TOML};
+use crate::control::{self, Command};
 use crate::paths;
-use crate::pipeline::control::{self, Command};
-use crate::rules::{CompiledRules, RuleSet};
 
 /// `warmcall devices`: capture devices, monitors and defaults marked, with config lines.
 pub fn devices() -> Outcome {
-    let list = live::list_devices().map_err(|e| {
+    let list = pulse::list_devices().map_err(|e| {
         Failure::new(
             exit::AUDIO,
             format!("{e} (is PulseAudio or PipeWire running for this user?)"),
@@ -93,9 +92,11 @@ fn init(path: &Path) -> Outcome {
 fn check(file: Option<&Path>) -> Outcome {
     let explicit = file.map(Path::to_path_buf);
     let cfg = Config::load(explicit.as_deref()).map_err(|e| Failure::new(exit::CONFIG, e))?;
-    let set = RuleSet::load(&cfg.rules_dir).map_err(|e| Failure::new(exit::CONFIG, e))?;
-    let n = set.rules.len();
-    CompiledRules::new(set).map_err(|e| Failure::new(exit::CONFIG, e))?;
+    let n = crate::rules::load(&cfg)
+        .map_err(|e| Failure::new(exit::CONFIG, e))?
+        .set
+        .rules
+        .len();
     match &cfg.path {
         Some(p) => println!("{}: ok ({n} rules in force)", p.display()),
         None => println!(
@@ -113,14 +114,7 @@ fn check(file: Option<&Path>) -> Outcome {
 }
 
 /// `warmcall ctl …`: one command to the running daemon.
-pub fn ctl(command: CtlCommand) -> Outcome {
-    let cmd = match command {
-        CtlCommand::Status => Command::Status,
-        CtlCommand::Pause => Command::Pause,
-        CtlCommand::Resume => Command::Resume,
-        CtlCommand::EndCall => Command::EndCall,
-        CtlCommand::Reload => Command::Reload,
-    };
+pub fn ctl(cmd: Command) -> Outcome {
     let path = control::socket_path().ok_or_else(|| {
         Failure::new(
             exit::FAILURE,

@@ -1,6 +1,8 @@
 //! One module per command family; each turns parsed arguments into library calls and output.
+//! `outcome` holds what they return: success, or a failure with its exit code.
 
 pub mod daemon;
 pub mod model;
+pub mod outcome;
 pub mod rules;
 pub mod run;

@@ -1,24 +1,19 @@
 //! `warmcall model …`: import, list and verify Whisper models.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::app::{Failure, Outcome, exit};
+use super::outcome::{Failure, Outcome, exit};
 use crate::cli::ModelCommand;
 use crate::model;
 use crate::paths;
-
-/// The model `verify` and the pipeline use when none is named.
-pub fn default_model_path() -> PathBuf {
-    paths::models_dir().join(model::file_name(model::DEFAULT_MODEL))
-}
 
 /// Run one `model` subcommand.
 pub fn run(command: ModelCommand) -> Outcome {
     match command {
         ModelCommand::Import { src, out } => import(&src, &out),
         ModelCommand::List => list_models(),
-        ModelCommand::Verify { file } => verify(&file.unwrap_or_else(default_model_path)),
+        ModelCommand::Verify { file } => verify(&file.unwrap_or_else(model::default_path)),
     }
 }
 
@@ -68,7 +63,7 @@ fn list_models() -> Outcome {
         );
         return Ok(());
     }
-    let default = default_model_path();
+    let default = model::default_path();
     for m in models {
         let kind = m.kind.unwrap_or_else(|e| format!("unusable: {e}"));
         let mark = if m.path == default { "  (default)" } else { "" };

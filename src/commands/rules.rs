@@ -4,19 +4,18 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::app::{Failure, Outcome, exit};
+use super::outcome::{Failure, Outcome, exit};
 use crate::cli::{RulesCommand, SpeakerArg};
 use crate::config::Config;
 use crate::event::{Event, Speaker};
+use crate::rules::CompiledRules;
 use crate::rules::engine::explain;
 use crate::rules::replay::{parse_transcript, replay};
-use crate::rules::{CompiledRules, RuleSet};
 
-/// The rules in force for a config: built-ins plus the user's rules directory.
-pub fn load_rules(config: Option<&Path>) -> Result<Arc<CompiledRules>, Failure> {
+/// The rules in force for a config file: built-ins plus the user's rules directory.
+fn load_rules(config: Option<&Path>) -> Result<Arc<CompiledRules>, Failure> {
     let cfg = Config::load(config).map_err(|e| Failure::new(exit::CONFIG, e))?;
-    let set = RuleSet::load(&cfg.rules_dir).map_err(|e| Failure::new(exit::CONFIG, e))?;
-    CompiledRules::new(set).map_err(|e| Failure::new(exit::CONFIG, e))
+    crate::rules::load(&cfg).map_err(|e| Failure::new(exit::CONFIG, e))
 }
 
 /// Write event lines to stdout, one `write_all` per line; a closed pipe ends output quietly.
@@ -25,9 +24,7 @@ pub fn print_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Outcome 
     let mut out = io::BufWriter::new(stdout.lock());
     let result = (|| {
         for e in events {
-            let mut line = e.to_json_line();
-            line.push('\n');
-            out.write_all(line.as_bytes())?;
+            crate::sink::write_line(&mut out, e)?;
         }
         out.flush()
     })();
@@ -40,7 +37,8 @@ pub fn print_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Outcome 
     }
 }
 
-/// `warmcall analyze --transcript FILE`.
+/// `warmcall analyze --transcript FILE`: the same rule stage as the daemon (`rules::load`,
+/// `Engine`) driven by `rules::replay`.
 pub fn analyze(transcript: &Path, config: Option<&Path>) -> Outcome {
     let rules = load_rules(config)?;
     let text = std::fs::read_to_string(transcript).map_err(|e| {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::paths;
-use crate::rules::spec::line_col;
+use crate::text::line_col;
 
 /// The `[rules]` section as written.
 #[derive(Debug, Default, Deserialize)]
@@ -131,6 +131,9 @@ pub enum ConfigError {
     },
 }
 
+/// Seconds of call time between two notifications when the config sets none.
+pub const DEFAULT_MIN_INTERVAL: f64 = 10.0;
+
 /// The commented default config `warmcall config init` writes.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
 
@@ -160,21 +163,12 @@ impl Config {
         changed
     }
 
-    /// The notification policy of this config.
-    pub fn policy(&self) -> crate::notify::throttle::Policy {
-        crate::notify::throttle::Policy {
-            quiet: self.quiet,
-            min_interval: self.min_interval,
-            muted: Default::default(),
-        }
-    }
-
     /// Settings when there is no config file.
     pub fn defaults() -> Self {
         Self {
             path: None,
             rules_dir: paths::rules_dir(),
-            model: model_path(crate::model::DEFAULT_MODEL, Path::new(".")),
+            model: crate::model::default_path(),
             language: Some("en".into()),
             log_dir: paths::calls_dir(),
             retention_days: 30,
@@ -182,7 +176,7 @@ impl Config {
             device_them: None,
             end_after_silence: 30.0,
             quiet: false,
-            min_interval: 10.0,
+            min_interval: DEFAULT_MIN_INTERVAL,
         }
     }
 

@@ -4,8 +4,7 @@
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
 
-/// The rate everything after the resampler runs at.
-pub const RATE: u32 = 16_000;
+use crate::asr::SAMPLE_RATE;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot resample from {rate} Hz: {detail}")]
@@ -31,7 +30,7 @@ impl To16k {
                 detail: "the rate must be above 0".into(),
             });
         }
-        if input_rate == RATE {
+        if input_rate == SAMPLE_RATE {
             return Ok(Self {
                 inner: None,
                 pending: Vec::new(),
@@ -43,7 +42,7 @@ impl To16k {
         let chunk = (input_rate as usize / 50).max(64);
         let fft = Fft::<f32>::new(
             input_rate as usize,
-            RATE as usize,
+            SAMPLE_RATE as usize,
             chunk,
             1,
             FixedSync::Input,

@@ -9,8 +9,8 @@
 use std::collections::VecDeque;
 
 use super::FrontendEvent;
-use super::resample::RATE;
 use super::vad::rms;
+use crate::asr::SAMPLE_RATE;
 
 /// Tuning of the segmenter (seconds unless noted).
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +46,7 @@ impl Default for SegmenterConfig {
             max_phrase: 8.0,
             min_voiced: 0.2,
             rms_floor: 0.002,
-            tick: 0.25,
+            tick: crate::event::SPEECH_TICK,
         }
     }
 }
@@ -104,7 +104,7 @@ struct Open {
 impl Segmenter {
     pub fn new(cfg: SegmenterConfig, frame_len: usize) -> Self {
         Self {
-            frame_secs: frame_len as f64 / RATE as f64,
+            frame_secs: frame_len as f64 / SAMPLE_RATE as f64,
             frame_len,
             frames: 0,
             history: VecDeque::new(),
@@ -120,7 +120,7 @@ impl Segmenter {
     }
 
     fn secs_to_samples(&self, s: f64) -> usize {
-        (s * RATE as f64).round() as usize
+        (s * SAMPLE_RATE as f64).round() as usize
     }
 
     /// Feed one frame and its voice score.
@@ -139,7 +139,7 @@ impl Segmenter {
                 if self.onset as f64 * self.frame_secs >= self.cfg.min_speech {
                     let start = t1 - self.onset as f64 * self.frame_secs;
                     let samples: Vec<f32> = self.history.drain(..).collect();
-                    let audio_start = t1 - samples.len() as f64 / RATE as f64;
+                    let audio_start = t1 - samples.len() as f64 / SAMPLE_RATE as f64;
                     self.open = Some(Open {
                         audio_start,
                         start,
@@ -215,7 +215,7 @@ impl Segmenter {
         let split = (best * self.frame_len).min(open.samples.len());
         let rest = open.samples.split_off(split);
         let rest_scores = open.scores.split_off(best.min(open.scores.len()));
-        let cut_time = open.audio_start + split as f64 / RATE as f64;
+        let cut_time = open.audio_start + split as f64 / SAMPLE_RATE as f64;
         let rest_voiced = rest_scores.iter().filter(|s| **s > 0.0).count();
         let next = Open {
             audio_start: cut_time,

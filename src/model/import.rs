@@ -225,7 +225,19 @@ pub fn convert(
         ));
     }
     let _ = config.suppress_ids;
+    let hparams = hparams(model)?;
+    let tensors = tensors(model, &hparams)?;
+    Ok(GgmlModel {
+        hparams,
+        n_fft: (mel::N_FFT / 2 + 1) as i32,
+        mel_filters: mel::filters(hparams.n_mels as usize),
+        vocab: vocab::text_tokens(tokenizer_json)?,
+        tensors,
+    })
+}
 
+/// The model's dimensions, read off its tensors.
+fn hparams(model: &Ct2Model<'_>) -> Result<HParams, ImportError> {
     let emb = model.require("decoder/embeddings/weight")?;
     let enc_pos = model.require("encoder/position_encodings/encodings")?;
     let dec_pos = model.require("decoder/position_encodings/encodings")?;
@@ -256,12 +268,15 @@ pub fn convert(
             detail: format!("vocabulary of {} is too small for Whisper", hparams.n_vocab),
         });
     }
+    Ok(hparams)
+}
 
+/// Every tensor under its whisper.cpp name, encoder then decoder.
+fn tensors(model: &Ct2Model<'_>, hp: &HParams) -> Result<Vec<OutTensor>, ImportError> {
     let mut m = Mapper {
         model,
         out: Vec::with_capacity(model.len() + 16),
     };
-    // Encoder.
     for i in 1..=2 {
         m.copy(
             &format!("encoder/conv{i}/weight"),
@@ -275,20 +290,25 @@ pub fn convert(
             vec![d, 1],
         )?;
     }
-    let enc_pos_dims = enc_pos.dims.clone();
+    let enc_pos_dims = model
+        .require("encoder/position_encodings/encodings")?
+        .dims
+        .clone();
     m.f32_tensor(
         "encoder/position_encodings/encodings",
         "encoder.positional_embedding",
         enc_pos_dims,
     )?;
-    for i in 0..n_audio_layer {
+    for i in 0..hp.n_audio_layer {
         let (from, to) = (format!("encoder/layer_{i}"), format!("encoder.blocks.{i}"));
         m.self_attention(&format!("{from}/self_attention"), &format!("{to}.attn"))?;
         m.ffn(&format!("{from}/ffn"), &to)?;
     }
     m.layer_norm("encoder/layer_norm", "encoder.ln_post")?;
-    // Decoder.
-    let dec_pos_dims = dec_pos.dims.clone();
+    let dec_pos_dims = model
+        .require("decoder/position_encodings/encodings")?
+        .dims
+        .clone();
     m.f32_tensor(
         "decoder/position_encodings/encodings",
         "decoder.positional_embedding",
@@ -298,21 +318,14 @@ pub fn convert(
         "decoder/embeddings/weight",
         "decoder.token_embedding.weight".into(),
     )?;
-    for i in 0..n_text_layer {
+    for i in 0..hp.n_text_layer {
         let (from, to) = (format!("decoder/layer_{i}"), format!("decoder.blocks.{i}"));
         m.self_attention(&format!("{from}/self_attention"), &format!("{to}.attn"))?;
         m.cross_attention(&format!("{from}/attention"), &format!("{to}.cross_attn"))?;
         m.ffn(&format!("{from}/ffn"), &to)?;
     }
     m.layer_norm("decoder/layer_norm", "decoder.ln")?;
-
-    Ok(GgmlModel {
-        hparams,
-        n_fft: (mel::N_FFT / 2 + 1) as i32,
-        mel_filters: mel::filters(hparams.n_mels as usize),
-        vocab: vocab::text_tokens(tokenizer_json)?,
-        tensors: m.out,
-    })
+    Ok(m.out)
 }
 
 /// Convert the CT2 model in `src` and write it to `out`. `progress(done, total)` is called as

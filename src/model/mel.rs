@@ -2,7 +2,7 @@
 //! and whisper.cpp expects it in a ggml file.
 
 /// Sample rate Whisper works at.
-pub const SAMPLE_RATE: f64 = 16_000.0;
+const SAMPLE_RATE: f64 = crate::asr::SAMPLE_RATE as f64;
 /// FFT size of Whisper's front end.
 pub const N_FFT: usize = 400;
 

@@ -82,6 +82,12 @@ pub fn file_name(model: &str) -> String {
     format!("ggml-{model}.bin")
 }
 
+/// The default model's file: the one place that decides it (the config's default, what
+/// `model verify` checks and `model list` marks).
+pub fn default_path() -> PathBuf {
+    crate::paths::models_dir().join(file_name(DEFAULT_MODEL))
+}
+
 /// One installed model file.
 #[derive(Debug, Clone)]
 pub struct InstalledModel {

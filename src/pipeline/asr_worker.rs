@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::{AsrJob, Msg, Shared, TranscriberFactory};
-use crate::asr::Transcriber;
+use super::messages::{AsrJob, Msg, Shared};
 use crate::asr::guard::{self, GuardConfig, PhraseInfo};
-use crate::frontend::resample::RATE;
+use crate::asr::{SAMPLE_RATE, Transcriber, TranscriberFactory};
+use crate::event::{Gap, Transcript};
 
 /// Decode until the job channel closes, then report `AsrDone`.
 pub fn run(
@@ -51,7 +51,7 @@ pub fn run(
             }
         };
         let info = PhraseInfo {
-            seconds: job.phrase.samples.len() as f64 / RATE as f64,
+            seconds: job.phrase.samples.len() as f64 / f64::from(SAMPLE_RATE),
             voiced: job.phrase.voiced,
         };
         let Some(mut text) = guard::clean(&cfg, &tr, info) else {
@@ -69,10 +69,14 @@ pub fn run(
             continue;
         }
         let _ = hub.send(Msg::Transcript {
-            speaker: job.speaker,
-            start: job.phrase.start,
-            end: job.phrase.end,
-            text: text.into(),
+            transcript: Transcript {
+                t: job.phrase.end,
+                speaker: job.speaker,
+                start: job.phrase.start,
+                end: job.phrase.end,
+                text: text.into(),
+                is_final: true,
+            },
             decode_secs,
         });
     }
@@ -81,10 +85,12 @@ pub fn run(
 
 fn gap(hub: &Sender<Msg>, job: &AsrJob, reason: &str) {
     let _ = hub.send(Msg::Gap {
-        speaker: job.speaker,
-        t: job.phrase.start,
-        until: job.phrase.end,
-        reason: reason.into(),
+        gap: Gap {
+            t: job.phrase.start,
+            speaker: job.speaker,
+            reason: reason.into(),
+            until: job.phrase.end,
+        },
         dropped_phrase: true,
     });
 }

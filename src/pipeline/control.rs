@@ -1,195 +1,205 @@
-//! The control socket: `$XDG_RUNTIME_DIR/warmcall/control.sock`, 0600 in a 0700 directory, and
-//! a connection whose peer (SO_PEERCRED) is not the daemon's own user is closed unanswered, so
-//! only the owning user can control it. One command per connection, one line each way:
-//! `status`, `pause`, `resume`, `end-call`, `reload` in; a JSON object out.
+//! How the hub answers control commands (from the socket, signals and the config watcher):
+//! status, pause, resume, end-call, and reload, which runs a `Reloader`.
 
-use std::io::{BufRead, BufReader, Read as _, Write};
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use crossbeam_channel::{Sender, bounded};
-use serde::{Deserialize, Serialize};
+use super::hub::Hub;
+use crate::config::Config;
+use crate::control::Command;
+use crate::notify::gate::Policy;
+use crate::rules::CompiledRules;
 
-use super::Msg;
+/// Reloads rules and notification policy from disk; the error names file, line and column.
+pub type Reloader = Box<dyn FnMut() -> Result<(Arc<CompiledRules>, Policy), String> + Send>;
 
-/// A command for the running daemon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    Status,
-    Pause,
-    Resume,
-    EndCall,
-    Reload,
+/// Reload from the config file (`path`, or the per-user one) and its rules directory. Settings
+/// that only a restart applies are named in a warning.
+pub fn config_reloader(path: Option<PathBuf>, running: Config) -> Reloader {
+    Box::new(move || {
+        let cfg = Config::load(path.as_deref()).map_err(|e| e.to_string())?;
+        let stale = running.restart_needed(&cfg);
+        if !stale.is_empty() {
+            tracing::warn!(
+                settings = %stale.join(", "),
+                "These changed settings apply when warmcall restarts."
+            );
+        }
+        let rules = crate::rules::load(&cfg).map_err(|e| e.to_string())?;
+        Ok((rules, Policy::of(&cfg)))
+    })
 }
 
-impl Command {
-    pub fn parse(word: &str) -> Option<Self> {
-        Some(match word.trim() {
-            "status" => Self::Status,
-            "pause" => Self::Pause,
-            "resume" => Self::Resume,
-            "end-call" => Self::EndCall,
-            "reload" => Self::Reload,
-            _ => return None,
-        })
-    }
+const OK: &str = r#"{"ok":true}"#;
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Status => "status",
-            Self::Pause => "pause",
-            Self::Resume => "resume",
-            Self::EndCall => "end-call",
-            Self::Reload => "reload",
+impl Hub {
+    /// Carry out `cmd`; the answer is one JSON object.
+    pub(super) fn control(&mut self, cmd: Command) -> String {
+        match cmd {
+            Command::Status => {
+                let call = self.call.as_ref().map(|c| (c.info(), c.at(self.now)));
+                let status =
+                    self.board
+                        .status(self.state(), call, &self.shared, &self.gate.health());
+                serde_json::to_string(&status).expect("status serialises")
+            }
+            Command::Pause => {
+                self.close_call(self.now);
+                self.set_paused(true);
+                OK.into()
+            }
+            Command::Resume => {
+                self.set_paused(false);
+                OK.into()
+            }
+            Command::EndCall if self.call.is_none() => {
+                r#"{"ok":true,"detail":"no call in progress"}"#.into()
+            }
+            Command::EndCall => {
+                self.close_call(self.now);
+                OK.into()
+            }
+            Command::Reload => self.reload(),
         }
     }
-}
 
-/// A recent flag, without its words.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StatusFlag {
-    pub rule: String,
-    pub t: f64,
-    pub notified: bool,
-}
-
-/// What `warmcall ctl status` shows. Holds no transcript text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Status {
-    pub state: String,
-    pub call_id: Option<String>,
-    pub call_seconds: Option<f64>,
-    pub source: String,
-    pub devices: Vec<String>,
-    pub model: String,
-    pub last_flags: Vec<StatusFlag>,
-    pub phrases: u64,
-    pub gaps: u64,
-    pub dropped_samples: u64,
-    /// Wall-clock seconds since capture started.
-    pub capture_seconds: f64,
-    /// Seconds of audio read per speaker. With live capture each stays within the capture
-    /// buffer (0.1 s) of `capture_seconds`; one further behind lost audio before it reached
-    /// warmcall (or its device's clock runs slow).
-    pub audio_seconds: std::collections::BTreeMap<crate::event::Speaker, f64>,
-    pub notifications_shown: u64,
-    pub notifications_skipped: u64,
-    pub notification_server: String,
-}
-
-/// Default socket path.
-pub fn socket_path() -> Option<PathBuf> {
-    crate::paths::runtime_dir().map(|d| d.join("control.sock"))
-}
-
-/// Bind the socket (replacing a stale one) and serve commands on a thread until the process
-/// ends. Commands go to the hub as `Msg::Control`.
-pub fn serve(path: &Path, hub: Sender<Msg>) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        crate::sink::calllog::private_dir(dir)?;
+    fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+        self.gate.set_paused(paused);
+        self.shared.paused.store(paused, Ordering::Release);
     }
-    if path.exists() {
-        if UnixStream::connect(path).is_ok() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::AddrInUse,
-                format!("another warmcall is running ({} answers)", path.display()),
-            ));
-        }
-        std::fs::remove_file(path)?;
-    }
-    let listener = UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    std::thread::Builder::new()
-        .name("warmcall-control".into())
-        .spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(stream) = conn else { continue };
-                if !same_user(&stream) {
-                    tracing::warn!("Refused a control connection from another user.");
-                    continue;
+
+    fn reload(&mut self) -> String {
+        match self.reloader.as_mut().map(|r| r()) {
+            None => r#"{"ok":false,"error":"reload is not available"}"#.into(),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "Config reload refused; the running config stays.");
+                serde_json::json!({"ok": false, "error": e}).to_string()
+            }
+            Some(Ok((rules, policy))) => {
+                tracing::info!("Config reloaded.");
+                self.rules = rules.clone();
+                self.gate.set_policy(policy);
+                if let Some(c) = self.call.as_mut() {
+                    c.reload(rules);
                 }
-                let _ = handle(stream, &hub);
-            }
-        })?;
-    Ok(())
-}
-
-/// The peer runs as this process's user (root is not let in either: the daemon is per-user).
-fn same_user(stream: &UnixStream) -> bool {
-    rustix::net::sockopt::socket_peercred(stream)
-        .is_ok_and(|cred| cred.uid == rustix::process::getuid())
-}
-
-fn handle(stream: UnixStream, hub: &Sender<Msg>) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    let mut line = String::new();
-    BufReader::new(&stream).take(256).read_line(&mut line)?;
-    let answer = match Command::parse(&line) {
-        None => {
-            serde_json::json!({"ok": false, "error": format!("unknown command {:?}", line.trim())})
-                .to_string()
-        }
-        Some(cmd) => {
-            let (tx, rx) = bounded(1);
-            if hub.send(Msg::Control { cmd, reply: tx }).is_err() {
-                r#"{"ok":false,"error":"the daemon is shutting down"}"#.to_string()
-            } else {
-                rx.recv_timeout(Duration::from_secs(5)).unwrap_or_else(|_| {
-                    r#"{"ok":false,"error":"the daemon did not answer"}"#.to_string()
-                })
+                OK.into()
             }
         }
-    };
-    let mut w = &stream;
-    w.write_all(answer.as_bytes())?;
-    w.write_all(b"\n")
-}
-
-/// Send one command to a running daemon and return its answer line.
-pub fn request(path: &Path, cmd: Command) -> std::io::Result<String> {
-    let mut stream = UnixStream::connect(path)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.write_all(format!("{}\n", cmd.as_str()).as_bytes())?;
-    let mut line = String::new();
-    BufReader::new(&stream).read_line(&mut line)?;
-    Ok(line.trim_end().to_string())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    use crate::control::Status;
+    use crate::event::{Event, Speaker};
+    use crate::frontend::SpeechMark;
+    use crate::notify::gate::Gate;
+    use crate::pipeline::hub::HubParts;
+    use crate::pipeline::messages::{Msg, Shared};
+    use crate::pipeline::session::Sessions;
+    use crate::pipeline::status::RunInfo;
+    use crate::sink::Callback;
+    use std::sync::Mutex;
 
-    #[test]
-    fn own_user_is_let_in() {
-        let (a, _b) = UnixStream::pair().unwrap();
-        assert!(same_user(&a));
+    /// A live hub whose events land in a vector; `reload` gives `quiet` mode or an error.
+    fn hub(reload_ok: bool) -> (Hub, Arc<Mutex<Vec<Event>>>) {
+        let events: Arc<Mutex<Vec<Event>>> = Arc::default();
+        let e = events.clone();
+        let parts = HubParts {
+            rules: CompiledRules::builtin(),
+            sinks: vec![Box::new(Callback(move |ev: &Event| {
+                e.lock().unwrap().push(ev.clone())
+            }))],
+            call_sinks: Box::new(|_| Ok(Vec::new())),
+            sessions: Sessions::Auto { end_after: 30.0 },
+            gate: Gate::off(Policy::default()),
+            reloader: Some(Box::new(move || {
+                if reload_ok {
+                    let quiet = Policy {
+                        quiet: true,
+                        ..Policy::default()
+                    };
+                    Ok((CompiledRules::builtin(), quiet))
+                } else {
+                    Err("rules.d/bad.toml:3:12: cooldown must be 0 or more".into())
+                }
+            })),
+            info: RunInfo {
+                source: "live",
+                ..RunInfo::default()
+            },
+            heartbeat: None,
+        };
+        (Hub::new(parts, Arc::new(Shared::default())), events)
     }
 
-    /// Another user reaching the socket (here through a deliberately open directory) is
-    /// refused. Needs root to act as another user; skipped otherwise.
+    fn status(h: &mut Hub) -> Status {
+        serde_json::from_str(&h.control(Command::Status)).unwrap()
+    }
+
+    fn speak(h: &mut Hub, start: f64, end: f64) {
+        h.handle(Msg::Speech {
+            speaker: Speaker::Me,
+            mark: SpeechMark {
+                start,
+                end,
+                ongoing: false,
+            },
+        });
+    }
+
     #[test]
-    fn other_user_is_refused() {
-        if !rustix::process::getuid().is_root() || !Path::new("/usr/bin/python3").exists() {
-            eprintln!("skipped: needs root and /usr/bin/python3");
-            return;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-        let path = dir.path().join("open.sock");
-        let listener = UnixListener::bind(&path).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let mut child = std::process::Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .args(["/usr/bin/python3", "-c"])
-            .arg("import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(1)")
-            .arg(&path)
-            .spawn()
-            .unwrap();
-        let (stream, _) = listener.accept().unwrap();
-        assert!(!same_user(&stream));
-        child.wait().unwrap();
+    fn pause_ends_the_call_and_hears_nothing_until_resume() {
+        let (mut h, events) = hub(true);
+        assert_eq!(status(&mut h).state, "idle");
+        assert_eq!(
+            h.control(Command::EndCall),
+            r#"{"ok":true,"detail":"no call in progress"}"#
+        );
+        speak(&mut h, 1.0, 2.0);
+        let s = status(&mut h);
+        assert_eq!(s.state, "in_call");
+        assert!(s.call_id.is_some());
+        assert_eq!(h.control(Command::Pause), OK);
+        assert!(h.shared.paused.load(Ordering::Acquire));
+        assert_eq!(status(&mut h).state, "paused");
+        speak(&mut h, 3.0, 4.0);
+        assert!(h.call.is_none(), "no call opens while paused");
+        assert_eq!(h.control(Command::Resume), OK);
+        assert!(!h.shared.paused.load(Ordering::Acquire));
+        speak(&mut h, 5.0, 6.0);
+        assert_eq!(h.control(Command::EndCall), OK);
+        let events = events.lock().unwrap();
+        let starts = events
+            .iter()
+            .filter(|e| matches!(e, Event::CallStart { .. }))
+            .count();
+        let ends = events
+            .iter()
+            .filter(|e| matches!(e, Event::CallEnd { .. }))
+            .count();
+        assert_eq!((starts, ends), (2, 2));
+    }
+
+    #[test]
+    fn reload_applies_a_valid_config_and_keeps_the_running_one_otherwise() {
+        let (mut h, _) = hub(true);
+        assert_eq!(h.control(Command::Reload), OK);
+        assert!(h.gate.policy().quiet);
+        let (mut h, _) = hub(false);
+        let answer = h.control(Command::Reload);
+        assert!(
+            answer.contains(r#""ok":false"#) && answer.contains("bad.toml:3:12"),
+            "{answer}"
+        );
+        assert!(!h.gate.policy().quiet);
+        h.reloader = None;
+        assert_eq!(
+            h.control(Command::Reload),
+            r#"{"ok":false,"error":"reload is not available"}"#
+        );
     }
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use super::matcher::{Matcher, PhraseHit};
 use super::metrics::{FocusWindow, TalkTracker, TurnTracker};
-use super::normalize;
 use super::pack::RuleSet;
 use super::spec::{Detector, Kind, RuleDef, RuleError, SpeakerSel};
 use crate::event::{Flag, Practice, Speaker, Summary, Utterance};
@@ -180,7 +179,7 @@ impl Engine {
         let text = u.text.as_str();
         self.questions[u.speaker.index()] += text.matches('?').count() as u32;
         let mut norm = std::mem::take(&mut self.norm);
-        normalize::normalize_into(text, &mut norm);
+        crate::text::normalize_into(text, &mut norm);
         let mut hits = std::mem::take(&mut self.hits);
         rules.matcher.scan(&norm, &mut hits);
         for hit in &hits {
@@ -342,7 +341,7 @@ pub struct Explanation {
 
 /// Explain what the rules make of one utterance said by `speaker` at call time `at`.
 pub fn explain(rules: &CompiledRules, text: &str, speaker: Speaker, at: f64) -> Vec<Explanation> {
-    let words = normalize::words(text);
+    let words = crate::text::words(text);
     let norm = words.join(" ");
     let mut hits = Vec::new();
     rules.matcher.scan(&norm, &mut hits);

@@ -92,7 +92,7 @@ impl RuleSet {
                 }
                 user_ids.insert(
                     id.clone(),
-                    (ctx.source.clone(), super::spec::line_col(text, start).0),
+                    (ctx.source.clone(), crate::text::line_col(text, start).0),
                 );
                 let raw = match base.get(&id) {
                     Some(b) => raw.inherit(b),

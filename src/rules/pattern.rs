@@ -1,7 +1,7 @@
 //! The phrase pattern language, compiled to regular expressions over normalised text.
 //!
 //! A pattern is a phrase of words, matched as whole words after the same normalisation speech
-//! gets (`normalize`). On top of plain words:
+//! gets (`crate::text`). On top of plain words:
 //!
 //! | syntax | meaning |
 //! |---|---|
@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use super::normalize;
+use crate::text;
 
 /// Why a pattern does not compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +162,7 @@ impl Parser {
             gap: false,
         };
         Ok(match tok {
-            Tok::Word(w) => normalize::words(&w)
+            Tok::Word(w) => text::words(&w)
                 .into_iter()
                 .map(|w| req(regex::escape(&w)))
                 .collect(),
@@ -252,7 +252,7 @@ mod tests {
 
     fn matches(pattern: &str, text: &str) -> Option<String> {
         let re = regex::Regex::new(&to_regex(pattern).unwrap()).unwrap();
-        re.captures(&normalize::normalize(text))
+        re.captures(&text::normalize(text))
             .map(|c| c[1].to_string())
     }
 

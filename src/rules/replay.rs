@@ -1,18 +1,15 @@
 //! Replaying a finished transcript through the rule engine (`warmcall analyze`).
 //!
 //! Speech timing is derived from each utterance's `start`/`end` the way the live frontend
-//! reports it: "still speaking" every `TICK` seconds while the utterance lasts, then the end of
-//! the stretch, then the text. So timing rules fire at the moment they would have live.
+//! reports it: "still speaking" every `SPEECH_TICK` seconds while the utterance lasts, then the
+//! end of the stretch, then the text. So timing rules fire at the moment they would have live.
 
 use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::engine::{CompiledRules, Engine, Input};
-use crate::event::{Event, Speaker, Utterance};
-
-/// How often the live frontend reports "still speaking".
-pub const TICK: f64 = 0.25;
+use crate::event::{Event, SPEECH_TICK, Speaker, Transcript, Utterance};
 
 /// A transcript line that could not be used.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,10 +81,10 @@ impl Step {
 pub fn replay(rules: Arc<CompiledRules>, utts: &[Utterance]) -> Vec<Event> {
     let mut steps = Vec::new();
     for (u, utt) in utts.iter().enumerate() {
-        let mut now = utt.start + TICK;
+        let mut now = utt.start + SPEECH_TICK;
         while now < utt.end {
             steps.push(Step::Ongoing { u, now });
-            now += TICK;
+            now += SPEECH_TICK;
         }
         steps.push(Step::Ended { u });
         steps.push(Step::Text { u });
@@ -123,14 +120,14 @@ pub fn replay(rules: Arc<CompiledRules>, utts: &[Utterance]) -> Vec<Event> {
             ),
             Step::Text { u } => {
                 let utt = &utts[u];
-                events.push(Event::Transcript {
+                events.push(Event::Transcript(Transcript {
                     t: utt.end,
                     speaker: utt.speaker,
                     start: utt.start,
                     end: utt.end,
                     text: utt.text.clone(),
                     is_final: true,
-                });
+                }));
                 engine.push(
                     Input::Transcript {
                         utterance: utt,

@@ -1,4 +1,5 @@
-//! Rule files: the TOML format (raw serde types) and its validation into [`RuleDef`]s.
+//! Rule files: the TOML format (raw serde types) and the validated [`RuleDef`]s that
+//! `validate` makes of them.
 //!
 //! Unknown fields are rejected. Every error names the file, line and column.
 
@@ -8,8 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::pattern;
 use crate::event::Severity;
+
+pub use super::validate::FileCtx;
 
 /// Where a rule came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,211 +220,6 @@ pub struct RuleDef {
     pub source: Source,
 }
 
-/// Line and column (1-based) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
-/// Context for validation errors of one file.
-pub struct FileCtx<'a> {
-    pub source: Source,
-    pub text: &'a str,
-}
-
-impl FileCtx<'_> {
-    pub fn error_at(&self, offset: usize, message: impl Into<String>) -> RuleError {
-        let (line, column) = line_col(self.text, offset);
-        RuleError {
-            source: self.source.clone(),
-            line,
-            column,
-            message: message.into(),
-        }
-    }
-
-    /// Parse the TOML text of a rule file.
-    pub fn parse(&self) -> Result<RawFile, RuleError> {
-        toml::from_str(self.text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            self.error_at(offset, e.message().trim().to_string())
-        })
-    }
-
-    /// Validate one raw rule (after inheritance) found at `span_start`.
-    pub fn validate(&self, raw: &RawRule, span_start: usize) -> Result<RuleDef, RuleError> {
-        let at = |s: &Option<Spanned<f64>>| s.as_ref().map_or(span_start, |v| v.span().start);
-        let id = raw
-            .id
-            .as_ref()
-            .ok_or_else(|| self.error_at(span_start, "a rule needs an `id`"))?;
-        let id_text = id.get_ref().trim();
-        if id_text.is_empty()
-            || !id_text
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        {
-            return Err(self.error_at(
-                id.span().start,
-                format!("rule id {id_text:?} must be lowercase letters, digits, '-' or '_'"),
-            ));
-        }
-        let kind = raw.kind.unwrap_or(Kind::Phrase);
-        let enabled = raw.enabled.unwrap_or(true);
-        let nonneg =
-            |v: &Option<Spanned<f64>>, name: &str, default: f64| -> Result<f64, RuleError> {
-                match v {
-                    None => Ok(default),
-                    Some(s) if s.get_ref().is_finite() && *s.get_ref() >= 0.0 => Ok(*s.get_ref()),
-                    Some(s) => Err(self.error_at(
-                        s.span().start,
-                        format!(
-                            "`{name}` must be a number of 0 or more, not {}",
-                            s.get_ref()
-                        ),
-                    )),
-                }
-            };
-        let from = nonneg(&raw.from, "from", 0.0)?;
-        let until = match &raw.until {
-            None => None,
-            Some(_) => {
-                let u = nonneg(&raw.until, "until", 0.0)?;
-                if u <= from {
-                    return Err(self.error_at(
-                        at(&raw.until),
-                        format!("`until` ({u}) must be later than `from` ({from})"),
-                    ));
-                }
-                Some(u)
-            }
-        };
-        let cooldown = nonneg(&raw.cooldown, "cooldown", 30.0)?;
-        let share =
-            |v: &Option<Spanned<f64>>, name: &str, default: f64| -> Result<f64, RuleError> {
-                let x = nonneg(v, name, default)?;
-                if x > 1.0 || x == 0.0 {
-                    return Err(self.error_at(
-                        at(v),
-                        format!("`{name}` is a share between 0 and 1, not {x}"),
-                    ));
-                }
-                Ok(x)
-            };
-        let positive =
-            |v: &Option<Spanned<f64>>, name: &str, default: f64| -> Result<f64, RuleError> {
-                let x = nonneg(v, name, default)?;
-                if x == 0.0 {
-                    return Err(self.error_at(at(v), format!("`{name}` must be more than 0")));
-                }
-                Ok(x)
-            };
-        // Settings that belong to other kinds are mistakes worth reporting.
-        let foreign: &[(&str, bool)] = &[
-            ("patterns", raw.patterns.is_some()),
-            ("unless", raw.unless.is_some()),
-            ("seconds", raw.seconds.is_some()),
-            ("max_pause", raw.max_pause.is_some()),
-            ("max_share", raw.max_share.is_some()),
-            ("over_seconds", raw.over_seconds.is_some()),
-            ("min_speech_seconds", raw.min_speech_seconds.is_some()),
-            ("window_words", raw.window_words.is_some()),
-            ("min_self_words", raw.min_self_words.is_some()),
-            ("min_self_share", raw.min_self_share.is_some()),
-        ];
-        let allowed: &[&str] = match kind {
-            Kind::Phrase | Kind::Practice => &["patterns", "unless"],
-            Kind::SelfFocus => &["window_words", "min_self_words", "min_self_share"],
-            Kind::Monologue => &["seconds", "max_pause"],
-            Kind::TalkRatio => &["max_share", "over_seconds", "min_speech_seconds"],
-        };
-        if let Some((name, _)) = foreign
-            .iter()
-            .find(|(name, set)| *set && !allowed.contains(name))
-        {
-            return Err(self.error_at(
-                span_start,
-                format!("`{name}` does not apply to a {} rule", kind.as_str()),
-            ));
-        }
-        let patterns =
-            |v: &Option<Vec<Spanned<String>>>, required: bool| -> Result<Vec<String>, RuleError> {
-                let list = v.as_deref().unwrap_or(&[]);
-                if required && list.is_empty() && enabled {
-                    return Err(self.error_at(
-                        span_start,
-                        format!(
-                            "a {} rule needs at least one entry in `patterns`",
-                            kind.as_str()
-                        ),
-                    ));
-                }
-                list.iter()
-                    .map(|p| {
-                        pattern::to_regex(p.get_ref())
-                            .map(|_| p.get_ref().clone())
-                            .map_err(|e| {
-                                self.error_at(
-                                    p.span().start,
-                                    format!("bad pattern {:?}: {e}", p.get_ref()),
-                                )
-                            })
-                    })
-                    .collect()
-            };
-        let detector = match kind {
-            Kind::Phrase => Detector::Phrase {
-                patterns: patterns(&raw.patterns, true)?,
-                unless: patterns(&raw.unless, false)?,
-            },
-            Kind::Practice => Detector::Practice {
-                patterns: patterns(&raw.patterns, true)?,
-                unless: patterns(&raw.unless, false)?,
-            },
-            Kind::SelfFocus => Detector::SelfFocus {
-                window_words: positive(&raw.window_words, "window_words", 60.0)? as usize,
-                min_self_words: positive(&raw.min_self_words, "min_self_words", 8.0)? as usize,
-                min_self_share: share(&raw.min_self_share, "min_self_share", 0.8)?,
-            },
-            Kind::Monologue => Detector::Monologue {
-                seconds: positive(&raw.seconds, "seconds", 60.0)?,
-                max_pause: positive(&raw.max_pause, "max_pause", 2.5)?,
-            },
-            Kind::TalkRatio => Detector::TalkRatio {
-                max_share: share(&raw.max_share, "max_share", 0.65)?,
-                over_seconds: positive(&raw.over_seconds, "over_seconds", 300.0)?,
-                min_speech_seconds: positive(&raw.min_speech_seconds, "min_speech_seconds", 120.0)?,
-            },
-        };
-        let suggestions = raw.suggestions.clone().unwrap_or_default();
-        if kind != Kind::Practice && enabled && suggestions.iter().all(|s| s.trim().is_empty()) {
-            return Err(self.error_at(
-                span_start,
-                "a rule needs at least one entry in `suggestions`",
-            ));
-        }
-        Ok(RuleDef {
-            id: id_text.to_string(),
-            kind,
-            enabled,
-            speaker: raw.speaker.unwrap_or(SpeakerSel::Me),
-            title: raw
-                .title
-                .clone()
-                .unwrap_or_else(|| id_text.replace('-', " ")),
-            severity: raw.severity.unwrap_or(Severity::Warn),
-            from,
-            until,
-            cooldown,
-            suggestions,
-            detector,
-            source: self.source.clone(),
-        })
-    }
-}
-
 /// Read a rule file's text, or report why not.
 pub fn read(path: &Path) -> Result<String, RuleError> {
     std::fs::read_to_string(path).map_err(|e| RuleError {
@@ -451,8 +248,8 @@ mod tests {
 
     #[test]
     fn line_and_column_are_one_based() {
-        assert_eq!(line_col("ab\ncd", 4), (2, 2));
-        assert_eq!(line_col("x", 0), (1, 1));
+        assert_eq!(crate::text::line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(crate::text::line_col("x", 0), (1, 1));
     }
 
     #[test]

@@ -1,24 +1,15 @@
 //! The per-call JSONL log: one file per call, 0600, in a 0700 directory; one `write_all` and
-//! flush per event, `sync_data` at the end of the call.
+//! flush per event, `sync_data` at the end of the call. Old logs are deleted by `retention`.
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::EventSink;
+use super::{EventSink, write_line};
 use crate::event::Event;
-
-/// Create `dir` (and parents) as 0700, and tighten it if it already exists.
-pub fn private_dir(dir: &Path) -> io::Result<()> {
-    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    let mut perm = fs::metadata(dir)?.permissions();
-    if perm.mode() & 0o077 != 0 {
-        perm.set_mode(0o700);
-        fs::set_permissions(dir, perm)?;
-    }
-    Ok(())
-}
+use crate::paths::private_dir;
 
 /// An open call log.
 pub struct CallLog {
@@ -52,9 +43,7 @@ fn libc_o_nofollow() -> i32 {
 
 impl EventSink for CallLog {
     fn write(&mut self, event: &Event) -> io::Result<()> {
-        let mut line = event.to_json_line();
-        line.push('\n');
-        self.file.write_all(line.as_bytes())?;
+        write_line(&mut self.file, event)?;
         self.file.flush()
     }
 
@@ -68,21 +57,51 @@ impl EventSink for CallLog {
     }
 }
 
+/// Delete call logs older than `days` in `dir` (0 keeps everything); returns how many.
+pub fn apply_retention(dir: &Path, days: u32) -> usize {
+    if days == 0 {
+        return 0;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let limit = Duration::from_secs(u64::from(days) * 86_400);
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let p = e.path();
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > limit);
+        if old && p.extension().is_some_and(|x| x == "jsonl") && std::fs::remove_file(&p).is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, days, "Old call logs deleted.");
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn files_are_0600_in_0700_dirs_and_never_replaced() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("state/calls");
         let mut log = CallLog::create(&dir, "c1").unwrap();
-        log.write(&Event::Gap {
+        log.write(&Event::Gap(crate::event::Gap {
             t: 1.0,
             speaker: crate::event::Speaker::Me,
             reason: "x".into(),
             until: 2.0,
-        })
+        }))
         .unwrap();
         log.finish().unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;

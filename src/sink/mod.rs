@@ -1,5 +1,5 @@
-//! Where events go: stdout in headless mode, the per-call JSONL log, and (later) the desktop
-//! notifier, all behind one trait.
+//! Where events go: stdout in headless mode and the per-call JSONL log, behind one trait, and
+//! the one function that writes an event as a JSON line.
 
 pub mod calllog;
 
@@ -19,15 +19,20 @@ pub trait EventSink: Send {
     fn name(&self) -> &'static str;
 }
 
+/// Write `event` to `out` as one JSON line, newline included, in one `write_all`.
+pub fn write_line(out: &mut impl Write, event: &Event) -> io::Result<()> {
+    let mut line = event.to_json_line();
+    line.push('\n');
+    out.write_all(line.as_bytes())
+}
+
 /// JSON Lines on stdout, one `write_all` and flush per event.
 pub struct Stdout;
 
 impl EventSink for Stdout {
     fn write(&mut self, event: &Event) -> io::Result<()> {
-        let mut line = event.to_json_line();
-        line.push('\n');
         let mut out = io::stdout().lock();
-        out.write_all(line.as_bytes())?;
+        write_line(&mut out, event)?;
         out.flush()
     }
 

@@ -1,7 +1,9 @@
-//! Text normalisation shared by speech and patterns, so a pattern matches what speech-to-text
-//! produces: lowercase words separated by single spaces, punctuation dropped, fillers ("um",
-//! "uh") dropped, stutters ("I I I think") collapsed, common contractions expanded, and number
-//! words written as digits ("fifteen" → "15", "twenty four" → "24").
+//! Text helpers shared across stages. The one normaliser: rule patterns, recognised speech,
+//! the ASR guard and `model verify` all compare text in this form, so a pattern matches what
+//! speech-to-text produces: lowercase words separated by single spaces, punctuation dropped,
+//! fillers ("um", "uh") dropped, stutters ("I I I think") collapsed, common contractions
+//! expanded, and number words written as digits ("fifteen" → "15", "twenty four" → "24").
+//! Also: the line and column of a byte offset, for error messages about files.
 
 const FILLERS: &[&str] = &[
     "um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "ahh", "hmm", "hm", "mm", "mhm",
@@ -252,6 +254,14 @@ pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     normalize_into(text, &mut out);
     out
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
 }
 
 #[cfg(test)]
