@@ -113,7 +113,7 @@ mod tests {
             evidence: "secret words".into(),
             suggestion: String::new(),
             title: String::new(),
-            notified: i % 2 == 0,
+            notified: i.is_multiple_of(2),
         }
     }
 
