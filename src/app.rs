@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 use crate::commands;
-use crate::commands::outcome::{Failure, Outcome, exit};
+use crate::commands::outcome::Outcome;
 
 fn init_tracing(verbose: u8) {
     let default = match verbose {
@@ -38,24 +38,20 @@ pub fn main(cli: Cli) -> ExitCode {
     }
 }
 
-fn not_yet(what: &str) -> Outcome {
-    Err(Failure::new(
-        exit::USAGE,
-        format!("`warmcall {what}` is not available yet"),
-    ))
-}
-
 fn dispatch(command: Command) -> Outcome {
     match command {
         Command::Model { command } => commands::model::run(command),
         Command::Run(args) => commands::run::run(args),
-        Command::Analyze { transcript, config } => {
-            commands::rules::analyze(&transcript, config.as_deref())
-        }
+        Command::Analyze {
+            input,
+            transcript,
+            config,
+        } => commands::rules::analyze(input.or(transcript), config.as_deref()),
         Command::Rules { command } => commands::rules::run(command),
         Command::Config { command } => commands::daemon::config(command),
         Command::Devices => commands::daemon::devices(),
         Command::Ctl { command } => commands::daemon::ctl(command),
-        Command::Report { .. } => not_yet("report"),
+        Command::Report(args) => commands::report::report(args),
+        Command::Calls(args) => commands::report::calls(args),
     }
 }

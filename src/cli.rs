@@ -22,11 +22,18 @@ pub struct Cli {
 pub enum Command {
     /// Run the coaching pipeline on live capture or on a WAV file.
     Run(RunArgs),
-    /// Run the rule stage alone over a transcript (JSON Lines) and print the event log.
+    /// Run the rule stage alone over a transcript or a call log and print the event log.
     Analyze {
-        /// Utterances as JSON Lines: {"speaker","start","end","text"}.
-        #[arg(long)]
-        transcript: PathBuf,
+        /// A transcript or a call log (JSON Lines; told apart by content); `-` reads stdin.
+        #[arg(
+            value_name = "FILE",
+            required_unless_present = "transcript",
+            conflicts_with = "transcript"
+        )]
+        input: Option<PathBuf>,
+        /// Utterances as JSON Lines: {"speaker","start","end","text"} (a call log works too).
+        #[arg(long, value_name = "FILE")]
+        transcript: Option<PathBuf>,
         /// Config file (defaults to the per-user config).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -53,14 +60,54 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::control::Command,
     },
-    /// Summarise a call log.
-    Report {
-        /// A call log written by `warmcall run`.
-        log: PathBuf,
-        /// Also write an HTML report here.
-        #[arg(long)]
-        html: Option<PathBuf>,
-    },
+    /// Report on a call (text, or an HTML page), or on the trend across past calls.
+    Report(ReportArgs),
+    /// List past calls: start, length, flags, practices done.
+    Calls(CallsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A call: its id (or the start of it), or a call log file. Default: the last call.
+    #[arg(value_name = "CALL")]
+    pub call: Option<PathBuf>,
+    /// The most recent call.
+    #[arg(long, conflicts_with = "call")]
+    pub last: bool,
+    /// The trend across past calls instead of one call.
+    #[arg(long, conflicts_with_all = ["call", "last"])]
+    pub trend: bool,
+    /// With --trend: only calls since DATE (2026-11-20, 7d, 2w).
+    #[arg(long, value_name = "DATE", requires = "trend")]
+    pub since: Option<String>,
+    /// Write the report as a self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the HTML page privately and open it in the browser (xdg-open).
+    #[arg(long)]
+    pub open: bool,
+    /// Config file (defaults to the per-user config): its rules give the thresholds.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory of call logs (defaults to the config's, $XDG_STATE_HOME/warmcall/calls).
+    #[arg(long)]
+    pub log_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CallsArgs {
+    /// One JSON object per call, one per line (JSON Lines).
+    #[arg(long)]
+    pub json: bool,
+    /// Only calls since DATE (2026-11-20, 7d, 2w).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Config file (defaults to the per-user config).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory of call logs (defaults to the config's, $XDG_STATE_HOME/warmcall/calls).
+    #[arg(long)]
+    pub log_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

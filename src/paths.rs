@@ -67,3 +67,8 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// `$XDG_STATE_HOME/warmcall/reports`: reports written by `warmcall report --open`.
+pub fn reports_dir() -> PathBuf {
+    calls_dir().with_file_name("reports")
+}

@@ -4,5 +4,6 @@
 pub mod daemon;
 pub mod model;
 pub mod outcome;
+pub mod report;
 pub mod rules;
 pub mod run;

@@ -1,13 +1,15 @@
-//! `warmcall analyze`, `warmcall rules list` and `warmcall rules check`: the rule stage alone.
+//! `warmcall analyze` (a transcript or a call log, a file or stdin), `warmcall rules list` and
+//! `warmcall rules check`: the rule stage alone.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::outcome::{Failure, Outcome, exit};
 use crate::cli::{RulesCommand, SpeakerArg};
 use crate::config::Config;
-use crate::event::{Event, Speaker};
+use crate::event::{Event, Speaker, Utterance};
+use crate::report::log::{CallLog, is_event_log};
 use crate::rules::CompiledRules;
 use crate::rules::engine::explain;
 use crate::rules::replay::{parse_transcript, replay};
@@ -15,7 +17,12 @@ use crate::rules::replay::{parse_transcript, replay};
 /// The rules in force for a config file: built-ins plus the user's rules directory.
 fn load_rules(config: Option<&Path>) -> Result<Arc<CompiledRules>, Failure> {
     let cfg = Config::load(config).map_err(|e| Failure::new(exit::CONFIG, e))?;
-    crate::rules::load(&cfg).map_err(|e| Failure::new(exit::CONFIG, e))
+    rules_of(&cfg)
+}
+
+/// The rules in force for a loaded config.
+pub fn rules_of(cfg: &Config) -> Result<Arc<CompiledRules>, Failure> {
+    crate::rules::load(cfg).map_err(|e| Failure::new(exit::CONFIG, e))
 }
 
 /// Write event lines to stdout, one `write_all` per line; a closed pipe ends output quietly.
@@ -37,21 +44,68 @@ pub fn print_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Outcome 
     }
 }
 
-/// `warmcall analyze --transcript FILE`: the same rule stage as the daemon (`rules::load`,
-/// `Engine`) driven by `rules::replay`.
-pub fn analyze(transcript: &Path, config: Option<&Path>) -> Outcome {
+/// Read a file, or standard input for `-`.
+pub fn read_input(path: &Path) -> Result<String, Failure> {
+    let result = if path == Path::new("-") {
+        io::read_to_string(io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    };
+    result.map_err(|e| {
+        let what = if e.kind() == io::ErrorKind::NotFound {
+            "no such file".to_string()
+        } else {
+            format!("cannot read: {e}")
+        };
+        Failure::new(exit::INPUT, format!("{}: {what}", shown(path)))
+    })
+}
+
+/// How a path is named in messages (`-` is standard input).
+fn shown(path: &Path) -> String {
+    if path == Path::new("-") {
+        "standard input".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// The utterances of a call log's final transcript lines; skipped lines are noted on stderr.
+fn call_log_utterances(path: &Path, text: &str) -> Result<Vec<Utterance>, Failure> {
+    let log = CallLog::parse(path, text).map_err(|e| Failure::new(exit::INPUT, e))?;
+    for n in &log.notes {
+        eprintln!("warmcall: {}:{}: {}", shown(path), n.line, n.message);
+    }
+    let utts = log.utterances();
+    if utts.is_empty() {
+        eprintln!(
+            "warmcall: {}: the call log has no transcript lines to coach",
+            shown(path)
+        );
+    }
+    Ok(utts)
+}
+
+/// `warmcall analyze FILE` / `--transcript FILE`: a transcript or a call log, `-` for stdin.
+pub fn analyze(input: Option<PathBuf>, config: Option<&Path>) -> Outcome {
+    let input = input.ok_or_else(|| Failure::new(exit::USAGE, "analyze needs a FILE (or -)"))?;
     let rules = load_rules(config)?;
-    let text = std::fs::read_to_string(transcript).map_err(|e| {
-        Failure::new(
+    let text = read_input(&input)?;
+    if text.trim().is_empty() {
+        return Err(Failure::new(
             exit::INPUT,
-            format!("{}: cannot read: {e}", transcript.display()),
-        )
-    })?;
-    let (utts, errors) = parse_transcript(&text);
+            format!("{}: empty: nothing to analyse", shown(&input)),
+        ));
+    }
+    let (utts, errors) = if is_event_log(&text) {
+        (call_log_utterances(&input, &text)?, Vec::new())
+    } else {
+        parse_transcript(&text)
+    };
     for e in &errors {
         eprintln!(
             "warmcall: {}:{}: {} (line skipped)",
-            transcript.display(),
+            shown(&input),
             e.line,
             e.message
         );
@@ -65,7 +119,7 @@ pub fn analyze(transcript: &Path, config: Option<&Path>) -> Outcome {
             exit::INPUT,
             format!(
                 "{}: {} malformed line(s) skipped; the rest was analysed",
-                transcript.display(),
+                shown(&input),
                 errors.len()
             ),
         ))

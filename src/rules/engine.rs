@@ -74,6 +74,11 @@ pub struct Engine {
     norm: String,
 }
 
+/// How many questions an utterance asks, as the summary counts them.
+pub fn questions_in(text: &str) -> u32 {
+    text.matches('?').count() as u32
+}
+
 /// Pause that ends a turn for the summary's longest monologue.
 const SUMMARY_MAX_PAUSE: f64 = 2.5;
 /// Talk-ratio re-arms when the share falls this far below its limit.
@@ -177,7 +182,7 @@ impl Engine {
     fn transcript(&mut self, u: &Utterance, at: f64, out: &mut Vec<Flag>) {
         let rules = Arc::clone(&self.rules);
         let text = u.text.as_str();
-        self.questions[u.speaker.index()] += text.matches('?').count() as u32;
+        self.questions[u.speaker.index()] += questions_in(text);
         let mut norm = std::mem::take(&mut self.norm);
         crate::text::normalize_into(text, &mut norm);
         let mut hits = std::mem::take(&mut self.hits);

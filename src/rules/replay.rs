@@ -79,6 +79,29 @@ impl Step {
 /// Run the utterances through a fresh engine; returns transcript and flag events in call-time
 /// order, then `call_end`.
 pub fn replay(rules: Arc<CompiledRules>, utts: &[Utterance]) -> Vec<Event> {
+    run(rules, utts, false)
+}
+
+/// A whole call log from a transcript, as the daemon would write it for a call that started at
+/// `wall` (RFC 3339): `call_start`, then `speech` lines as well as transcripts and flags, then
+/// `call_end`. Used to build call logs for tests and benchmarks from the real rule stage.
+pub fn replay_call(
+    rules: Arc<CompiledRules>,
+    utts: &[Utterance],
+    call_id: &str,
+    wall: &str,
+) -> Vec<Event> {
+    let mut events = vec![Event::CallStart {
+        t: 0.0,
+        call_id: call_id.to_string(),
+        wall: wall.to_string(),
+        source: "file".to_string(),
+    }];
+    events.extend(run(rules, utts, true));
+    events
+}
+
+fn run(rules: Arc<CompiledRules>, utts: &[Utterance], speech: bool) -> Vec<Event> {
     let mut steps = Vec::new();
     for (u, utt) in utts.iter().enumerate() {
         let mut now = utt.start + SPEECH_TICK;
@@ -109,15 +132,26 @@ pub fn replay(rules: Arc<CompiledRules>, utts: &[Utterance]) -> Vec<Event> {
                 },
                 &mut flags,
             ),
-            Step::Ended { u } => engine.push(
-                Input::Speech {
-                    speaker: utts[u].speaker,
-                    start: utts[u].start,
-                    end: utts[u].end,
-                    ongoing: false,
-                },
-                &mut flags,
-            ),
+            Step::Ended { u } => {
+                let utt = &utts[u];
+                if speech {
+                    events.push(Event::Speech {
+                        t: utt.end,
+                        speaker: utt.speaker,
+                        start: utt.start,
+                        end: utt.end,
+                    });
+                }
+                engine.push(
+                    Input::Speech {
+                        speaker: utt.speaker,
+                        start: utt.start,
+                        end: utt.end,
+                        ongoing: false,
+                    },
+                    &mut flags,
+                )
+            }
             Step::Text { u } => {
                 let utt = &utts[u];
                 events.push(Event::Transcript(Transcript {

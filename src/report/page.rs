@@ -1,0 +1,293 @@
+//! The HTML report of one call: a view model of plain values (labels, coordinates) rendered by
+//! the askama template `templates/report.html`. Self-contained: inline CSS and SVG, nothing
+//! loaded from anywhere. Stable ids and classes for tests: `#timeline`, `.flag-marker` and
+//! `li.flag[data-rule]`, `#figures tr[data-figure]`, `li.practice[data-id][data-done]`,
+//! `#transcript`.
+
+use askama::Template;
+
+use super::figures::Figures;
+use super::log::CallLog;
+use super::rows::{FigureRow, figure_rows, speaker_label};
+use super::time::{clock, local};
+use super::timeline::Timeline;
+use crate::event::{Event, Severity, Speaker};
+
+/// SVG user units: the drawing scales to the page width.
+const WIDTH: f64 = 1000.0;
+const PLOT_X: f64 = 96.0;
+const PLOT_W: f64 = WIDTH - PLOT_X - 12.0;
+const MARKER_ROWS: usize = 3;
+const ROW_H: f64 = 14.0;
+const LANE_H: f64 = 26.0;
+
+pub fn severity_class(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "sev-info",
+        Severity::Warn => "sev-warn",
+        Severity::Alert => "sev-alert",
+    }
+}
+
+pub struct Rect {
+    pub x: f64,
+    pub w: f64,
+    pub title: String,
+}
+
+pub struct Lane {
+    pub speaker: &'static str,
+    pub label: &'static str,
+    pub y: f64,
+    pub talk: Vec<Rect>,
+    pub gaps: Vec<Rect>,
+}
+
+pub struct Marker {
+    pub n: usize,
+    pub x: f64,
+    pub y: f64,
+    pub rule: String,
+    pub severity: &'static str,
+    pub t: f64,
+    pub title: String,
+}
+
+pub struct Tick {
+    pub x: f64,
+    pub label: String,
+}
+
+/// The timeline drawing.
+pub struct TimelineSvg {
+    pub width: f64,
+    pub height: f64,
+    pub plot_x: f64,
+    pub plot_end: f64,
+    pub lane_h: f64,
+    /// Top and bottom of the lanes, for marker lines and ticks.
+    pub lanes_top: f64,
+    pub lanes_bottom: f64,
+    pub lanes: Vec<Lane>,
+    pub markers: Vec<Marker>,
+    pub ticks: Vec<Tick>,
+}
+
+impl TimelineSvg {
+    fn new(tl: &Timeline) -> Self {
+        let d = tl.duration.max(1.0);
+        let x = |t: f64| PLOT_X + (t / d).clamp(0.0, 1.0) * PLOT_W;
+        let w = |a: f64, b: f64| (x(b) - x(a)).max(1.0);
+        let lanes_top = MARKER_ROWS as f64 * ROW_H + 8.0;
+        let lanes = Speaker::BOTH
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Lane {
+                speaker: s.as_str(),
+                label: speaker_label(s),
+                y: lanes_top + i as f64 * (LANE_H + 8.0),
+                talk: tl.lanes[s.index()]
+                    .iter()
+                    .map(|&(a, b)| Rect {
+                        x: x(a),
+                        w: w(a, b),
+                        title: format!("{} {}–{}", speaker_label(s), clock(a), clock(b)),
+                    })
+                    .collect(),
+                gaps: tl
+                    .gaps
+                    .iter()
+                    .filter(|g| g.speaker == s)
+                    .map(|g| Rect {
+                        x: x(g.from),
+                        w: w(g.from, g.until),
+                        title: format!(
+                            "Audio lost {}–{}: {}",
+                            clock(g.from),
+                            clock(g.until),
+                            g.reason
+                        ),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let lanes_bottom = lanes_top + 2.0 * LANE_H + 8.0;
+        let mut markers: Vec<Marker> = Vec::with_capacity(tl.flags.len());
+        for (n, f) in tl.flags.iter().enumerate() {
+            // Markers closer than 12 units to the previous one step down a row.
+            let mx = x(f.t);
+            let row = match markers.last() {
+                Some(m) if mx - m.x < 12.0 => ((m.y / ROW_H) as usize + 1) % MARKER_ROWS,
+                _ => 0,
+            };
+            markers.push(Marker {
+                n: n + 1,
+                x: mx,
+                y: row as f64 * ROW_H + 10.0,
+                rule: f.rule.clone(),
+                severity: severity_class(f.severity),
+                t: f.t,
+                title: format!(
+                    "{} {} ({}): “{}” — {}",
+                    clock(f.t),
+                    flag_title(f),
+                    f.rule,
+                    f.evidence.as_str(),
+                    f.suggestion
+                ),
+            });
+        }
+        let ticks = tl
+            .ticks(10)
+            .into_iter()
+            .map(|t| Tick {
+                x: x(t),
+                label: clock(t),
+            })
+            .collect();
+        Self {
+            width: WIDTH,
+            height: lanes_bottom + 24.0,
+            plot_x: PLOT_X,
+            plot_end: PLOT_X + PLOT_W,
+            lane_h: LANE_H,
+            lanes_top,
+            lanes_bottom,
+            lanes,
+            markers,
+            ticks,
+        }
+    }
+}
+
+fn flag_title(f: &crate::event::Flag) -> &str {
+    if f.title.is_empty() {
+        &f.rule
+    } else {
+        &f.title
+    }
+}
+
+pub struct FlagItem {
+    pub n: usize,
+    pub rule: String,
+    pub title: String,
+    pub severity: &'static str,
+    pub t: f64,
+    pub time: String,
+    pub evidence: String,
+    pub suggestion: String,
+}
+
+pub struct PracticeItem {
+    pub id: String,
+    pub title: String,
+    pub done: bool,
+    pub when: String,
+}
+
+pub struct Line {
+    pub speaker: &'static str,
+    pub who: &'static str,
+    pub time: String,
+    pub text: String,
+    pub partial: bool,
+}
+
+/// The call report page.
+#[derive(Template)]
+#[template(path = "report.html")]
+pub struct CallPage {
+    pub call_id: String,
+    pub started: Option<String>,
+    pub source: Option<String>,
+    pub length: String,
+    pub recomputed: bool,
+    pub from_transcripts: bool,
+    pub timeline: TimelineSvg,
+    pub figures: Vec<FigureRow>,
+    pub by_rule: Vec<(String, String, u32)>,
+    pub flags: Vec<FlagItem>,
+    pub practices: Vec<PracticeItem>,
+    pub practices_done: String,
+    pub lines: Vec<Line>,
+    pub notes: Vec<String>,
+    pub version: &'static str,
+}
+
+impl CallPage {
+    pub fn new(log: &CallLog, figures: &Figures, tl: &Timeline) -> Self {
+        let start = log.start();
+        let (done, of) = figures.practices_done();
+        CallPage {
+            call_id: log.call_id(),
+            started: start.and_then(|(wall, _)| wall.parse().ok()).map(local),
+            source: start.map(|(_, s)| s.to_string()),
+            length: clock(figures.duration),
+            recomputed: figures.recomputed,
+            from_transcripts: tl.from_transcripts,
+            timeline: TimelineSvg::new(tl),
+            figures: figure_rows(figures),
+            by_rule: figures
+                .flags
+                .iter()
+                .map(|r| (r.rule.clone(), r.title.clone(), r.count))
+                .collect(),
+            flags: tl
+                .flags
+                .iter()
+                .enumerate()
+                .map(|(i, f)| FlagItem {
+                    n: i + 1,
+                    rule: f.rule.clone(),
+                    title: flag_title(f).to_string(),
+                    severity: severity_class(f.severity),
+                    t: f.t,
+                    time: clock(f.t),
+                    evidence: f.evidence.as_str().to_string(),
+                    suggestion: f.suggestion.clone(),
+                })
+                .collect(),
+            practices: figures
+                .practices
+                .iter()
+                .map(|p| PracticeItem {
+                    id: p.id.clone(),
+                    title: p.title.clone(),
+                    done: p.done,
+                    when: p.t.map(clock).unwrap_or_default(),
+                })
+                .collect(),
+            practices_done: format!("{done} of {of}"),
+            lines: transcript_lines(log),
+            notes: log
+                .notes
+                .iter()
+                .map(|n| format!("line {}: {}", n.line, n.message))
+                .collect(),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+fn transcript_lines(log: &CallLog) -> Vec<Line> {
+    log.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Transcript(crate::event::Transcript {
+                speaker,
+                start,
+                text,
+                is_final,
+                ..
+            }) => Some(Line {
+                speaker: speaker.as_str(),
+                who: speaker_label(*speaker),
+                time: clock(*start),
+                text: text.as_str().to_string(),
+                partial: !is_final,
+            }),
+            _ => None,
+        })
+        .collect()
+}
