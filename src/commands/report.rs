@@ -163,7 +163,10 @@ pub fn calls(args: CallsArgs) -> Outcome {
     let (rules, dir) = setup(args.config.as_deref(), args.log_dir)?;
     let rows = rows(&dir, args.since.as_deref(), &rules)?;
     if rows.is_empty() {
-        eprintln!("warmcall: {}", StoreError::NoCalls(dir));
+        match &args.since {
+            Some(s) => eprintln!("warmcall: no calls since {s} in {}", dir.display()),
+            None => eprintln!("warmcall: {}", StoreError::NoCalls(dir)),
+        }
         return Ok(());
     }
     if args.json {

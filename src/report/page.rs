@@ -291,3 +291,41 @@ fn transcript_lines(log: &CallLog) -> Vec<Line> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Utterance;
+    use crate::rules::CompiledRules;
+    use crate::rules::replay::replay_call;
+
+    #[test]
+    fn words_are_escaped_and_nothing_is_fetched() {
+        let rules = CompiledRules::builtin();
+        let said = r#"<script>alert("x")</script> Just following up on https://evil.example/a.png"#;
+        let utts = [Utterance {
+            speaker: Speaker::Me,
+            start: 1.0,
+            end: 4.0,
+            text: said.into(),
+        }];
+        let log = CallLog {
+            path: "x.jsonl".into(),
+            events: replay_call(rules.clone(), &utts, "c", "2026-11-22T14:03:11Z"),
+            notes: Vec::new(),
+        };
+        let f = Figures::compute(&log, &rules);
+        let html = CallPage::new(&log, &f, &Timeline::build(&log))
+            .render()
+            .unwrap();
+        assert!(!html.contains("<script"), "transcript text is escaped");
+        assert!(html.contains("&#60;script&#62;"));
+        assert!(html.contains(r#"class="flag sev-warn" id="flag-1" data-rule="chasing""#));
+        // The only URL is the one said on the call, as text.
+        let urls: Vec<_> = html.match_indices("http").collect();
+        assert_eq!(urls.len(), 1, "{urls:?}");
+        for attr in ["src=", "href=\"http", "@import", "url(http"] {
+            assert!(!html.contains(attr), "{attr}");
+        }
+    }
+}

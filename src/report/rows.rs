@@ -117,7 +117,7 @@ pub fn figure_rows(f: &Figures) -> Vec<FigureRow> {
             } else {
                 "none".into()
             },
-            limit: "none".into(),
+            limit: "ideally none".into(),
             over: gaps > 0.0,
         },
     ]

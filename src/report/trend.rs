@@ -45,6 +45,21 @@ impl Period {
     }
 }
 
+/// A row of the comparison: a label, one value per period, a note (rule id or limit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub label: String,
+    pub values: Vec<String>,
+    pub note: String,
+}
+
+/// The earlier/later comparison table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub heads: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
 /// The trend over calls, oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trend {
@@ -97,8 +112,8 @@ impl Trend {
         if a == b { a } else { format!("{a} to {b}") }
     }
 
-    /// Rows of the comparison table: (label, one value per period, the limit).
-    pub fn comparison(&self) -> (Vec<String>, Vec<(String, Vec<String>, String)>) {
+    /// The comparison table: a column per period.
+    pub fn comparison(&self) -> Comparison {
         let periods: Vec<&Period> = match &self.halves {
             Some((a, b)) => vec![a, b],
             None => vec![&self.all],
@@ -110,41 +125,34 @@ impl Trend {
             ],
             None => vec!["this call".to_string()],
         };
-        let mut rows = vec![(
-            "Flags per call".to_string(),
-            periods
-                .iter()
-                .map(|p| format!("{:.1}", p.flags_per_call))
-                .collect(),
+        let row = |label: String, value: &dyn Fn(&Period) -> String, note: String| Row {
+            label,
+            values: periods.iter().map(|p| value(p)).collect(),
+            note,
+        };
+        let mut rows = vec![row(
+            "Flags per call".into(),
+            &|p| format!("{:.1}", p.flags_per_call),
             String::new(),
         )];
         for (id, title) in &self.rules {
-            rows.push((
+            rows.push(row(
                 format!("  {title}"),
-                periods
-                    .iter()
-                    .map(|p| format!("{:.1}", p.by_rule.get(id).copied().unwrap_or(0.0)))
-                    .collect(),
+                &|p| format!("{:.1}", p.by_rule.get(id).copied().unwrap_or(0.0)),
                 id.clone(),
             ));
         }
-        rows.push((
-            "Your talk share".to_string(),
-            periods
-                .iter()
-                .map(|p| p.talk_share.map_or("-".into(), percent))
-                .collect(),
+        rows.push(row(
+            "Your talk share".into(),
+            &|p| p.talk_share.map_or("-".into(), percent),
             limit_text(&self.talk_limit, percent),
         ));
-        rows.push((
-            "Practices done".to_string(),
-            periods
-                .iter()
-                .map(|p| format!("{:.1} of {:.0}", p.practices_done, p.practices_total))
-                .collect(),
+        rows.push(row(
+            "Practices done".into(),
+            &|p| format!("{:.1} of {:.0}", p.practices_done, p.practices_total),
             String::new(),
         ));
-        (heads, rows)
+        Comparison { heads, rows }
     }
 
     /// The trend as text for a terminal.
@@ -154,18 +162,18 @@ impl Trend {
             self.rows.len(),
             self.span()
         );
-        let (heads, rows) = self.comparison();
+        let table = self.comparison();
         let _ = write!(out, "{:<34}", "");
-        for h in &heads {
+        for h in &table.heads {
             let _ = write!(out, "{h:>18}");
         }
         out.push('\n');
-        for (label, values, note) in rows {
-            let _ = write!(out, "{label:<34}");
-            for v in values {
+        for r in table.rows {
+            let _ = write!(out, "{:<34}", r.label);
+            for v in r.values {
                 let _ = write!(out, "{v:>18}");
             }
-            let _ = writeln!(out, "   {note}");
+            let _ = writeln!(out, "   {}", r.note);
         }
         out.push_str("\nCharts per call: warmcall report --trend --open (or --html FILE).\n");
         out

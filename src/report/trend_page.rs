@@ -8,7 +8,7 @@ use askama::Template;
 use super::figures::Limit;
 use super::summary::CallRow;
 use super::time::{clock, local};
-use super::trend::Trend;
+use super::trend::{Comparison, Trend};
 
 const WIDTH: f64 = 1000.0;
 const PLOT_X: f64 = 48.0;
@@ -72,8 +72,7 @@ pub struct TrendPage {
     pub columns: Vec<Column>,
     pub polyline: Vec<(f64, f64)>,
     pub legend: Vec<Legend>,
-    pub heads: Vec<String>,
-    pub comparison: Vec<(String, Vec<String>, String)>,
+    pub comparison: Comparison,
     pub items: Vec<CallItem>,
     pub version: &'static str,
 }
@@ -180,7 +179,6 @@ impl TrendPage {
             }
             _ => (None, String::new()),
         };
-        let (heads, comparison) = trend.comparison();
         TrendPage {
             calls: trend.rows.len(),
             span: trend.span(),
@@ -197,8 +195,7 @@ impl TrendPage {
             columns,
             polyline,
             legend,
-            heads,
-            comparison,
+            comparison: trend.comparison(),
             items: trend.rows.iter().map(item).collect(),
             version: env!("CARGO_PKG_VERSION"),
         }

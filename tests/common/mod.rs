@@ -2,6 +2,7 @@
 //! warmcall binary.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod desktop;
 
 use std::path::PathBuf;
