@@ -186,13 +186,26 @@ fn the_text_report_shows_the_figures_beside_their_limits() {
     let out = stdout(&a);
     let s = summary(&events);
     let share = format!("{:.0}%", s.talk_share_me * 100.0);
+    // The limits are the built-in pack's (no user rules here).
+    use warmcall::rules::spec::Detector;
+    let builtin = warmcall::rules::CompiledRules::builtin();
+    let (mut max_share, mut seconds) = (None, None);
+    for r in &builtin.set.rules {
+        match r.detector {
+            Detector::TalkRatio { max_share: m, .. } => max_share = Some(m),
+            Detector::Monologue { seconds: x, .. } => seconds = Some(x),
+            _ => {}
+        }
+    }
+    let limit = format!("talk-ratio: at most {:.0}%", max_share.unwrap() * 100.0);
     assert!(
-        out.lines().any(|l| l.contains("Your talk share")
-            && l.contains(&share)
-            && l.contains("talk-ratio: at most 65%")),
+        out.lines()
+            .any(|l| l.contains("Your talk share") && l.contains(&share) && l.contains(&limit)),
         "{out}"
     );
-    assert!(out.contains("monologue: 1:00"), "{out}");
+    let mono = seconds.unwrap() as u64;
+    let mono = format!("monologue: {}:{:02}", mono / 60, mono % 60);
+    assert!(out.contains(&mono), "{out}");
     assert!(out.contains(&format!(
         "you {} · them {}",
         s.questions_me, s.questions_them

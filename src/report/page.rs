@@ -11,7 +11,7 @@ use super::log::CallLog;
 use super::rows::{FigureRow, figure_rows, speaker_label};
 use super::time::{clock, local};
 use super::timeline::Timeline;
-use crate::event::{Event, Severity, Speaker};
+use crate::event::{Event, Flag, Severity, Speaker};
 
 /// SVG user units: the drawing scales to the page width.
 const WIDTH: f64 = 1000.0;
@@ -112,31 +112,7 @@ impl TimelineSvg {
             })
             .collect();
         let lanes_bottom = lanes_top + 2.0 * LANE_H + 8.0;
-        let mut markers: Vec<Marker> = Vec::with_capacity(tl.flags.len());
-        for (n, f) in tl.flags.iter().enumerate() {
-            // Markers closer than 12 units to the previous one step down a row.
-            let mx = x(f.t);
-            let row = match markers.last() {
-                Some(m) if mx - m.x < 12.0 => ((m.y / ROW_H) as usize + 1) % MARKER_ROWS,
-                _ => 0,
-            };
-            markers.push(Marker {
-                n: n + 1,
-                x: mx,
-                y: row as f64 * ROW_H + 10.0,
-                rule: f.rule.clone(),
-                severity: severity_class(f.severity),
-                t: f.t,
-                title: format!(
-                    "{} {} ({}): “{}” — {}",
-                    clock(f.t),
-                    flag_title(f),
-                    f.rule,
-                    f.evidence.as_str(),
-                    f.suggestion
-                ),
-            });
-        }
+        let markers = markers(&tl.flags, &x);
         let ticks = tl
             .ticks(10)
             .into_iter()
@@ -160,7 +136,37 @@ impl TimelineSvg {
     }
 }
 
-fn flag_title(f: &crate::event::Flag) -> &str {
+/// Flag markers above the lanes; one closer than 12 units to the previous one steps down a row.
+fn markers(flags: &[Flag], x: &dyn Fn(f64) -> f64) -> Vec<Marker> {
+    let mut markers: Vec<Marker> = Vec::with_capacity(flags.len());
+    for (n, f) in flags.iter().enumerate() {
+        // Markers closer than 12 units to the previous one step down a row.
+        let mx = x(f.t);
+        let row = match markers.last() {
+            Some(m) if mx - m.x < 12.0 => ((m.y / ROW_H) as usize + 1) % MARKER_ROWS,
+            _ => 0,
+        };
+        markers.push(Marker {
+            n: n + 1,
+            x: mx,
+            y: row as f64 * ROW_H + 10.0,
+            rule: f.rule.clone(),
+            severity: severity_class(f.severity),
+            t: f.t,
+            title: format!(
+                "{} {} ({}): “{}” — {}",
+                clock(f.t),
+                flag_title(f),
+                f.rule,
+                f.evidence.as_str(),
+                f.suggestion
+            ),
+        });
+    }
+    markers
+}
+
+fn flag_title(f: &Flag) -> &str {
     if f.title.is_empty() {
         &f.rule
     } else {
@@ -327,5 +333,42 @@ mod tests {
         for attr in ["src=", "href=\"http", "@import", "url(http"] {
             assert!(!html.contains(attr), "{attr}");
         }
+    }
+
+    #[test]
+    fn lost_audio_is_drawn_on_its_speakers_lane() {
+        let rules = CompiledRules::builtin();
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/good-call.jsonl"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let utts = crate::rules::replay::parse_transcript(&text).0;
+        let mut events = replay_call(rules.clone(), &utts, "c", "2026-11-22T14:03:11Z");
+        // A fault: the prospect's device was lost for a while.
+        events.insert(
+            3,
+            Event::Gap {
+                t: 10.0,
+                speaker: Speaker::Them,
+                reason: "capture device lost".into(),
+                until: 14.5,
+            },
+        );
+        let log = CallLog {
+            path: "x.jsonl".into(),
+            events,
+            notes: Vec::new(),
+        };
+        let f = Figures::compute(&log, &rules);
+        assert_eq!(f.lost_audio, 4.5);
+        let html = CallPage::new(&log, &f, &Timeline::build(&log))
+            .render()
+            .unwrap();
+        let lane = html.split(r#"data-speaker="them">"#).nth(1).unwrap();
+        let lane = &lane[..lane.find("</g>\n").unwrap()];
+        assert!(lane.contains(r#"<g class="gap">"#), "{lane}");
+        assert!(lane.contains("Audio lost 0:10–0:15: capture device lost"));
+        assert!(html.contains(r#"<tr data-figure="lost-audio" class="over">"#));
     }
 }

@@ -1,4 +1,5 @@
-//! Replaying a finished transcript through the rule engine (`warmcall analyze`).
+//! Replaying a finished transcript through the rule engine (`warmcall analyze`), and making a
+//! whole call log of one (`replay_call`, for tests and benchmarks).
 //!
 //! Speech timing is derived from each utterance's `start`/`end` the way the live frontend
 //! reports it: "still speaking" every `SPEECH_TICK` seconds while the utterance lasts, then the
