@@ -82,12 +82,3 @@ fn import_reports_a_missing_directory_with_exit_5() {
         .code(5)
         .stderr(predicate::str::contains("does not exist"));
 }
-
-#[test]
-fn commands_of_later_issues_say_so_and_exit_2() {
-    common::warmcall()
-        .args(["report", "x.jsonl"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not available yet"));
-}
