@@ -348,12 +348,12 @@ mod tests {
         // A fault: the prospect's device was lost for a while.
         events.insert(
             3,
-            Event::Gap {
+            Event::Gap(crate::event::Gap {
                 t: 10.0,
                 speaker: Speaker::Them,
                 reason: "capture device lost".into(),
                 until: 14.5,
-            },
+            }),
         );
         let log = CallLog {
             path: "x.jsonl".into(),

@@ -179,7 +179,10 @@ mod tests {
 
     #[test]
     fn ids_carry_their_start() {
-        let id = crate::pipeline::clock::call_id(1_795_356_191, 0x4f2a);
+        let id = crate::pipeline::clock::call_id(
+            jiff::Timestamp::from_second(1_795_356_191).unwrap(),
+            0x4f2a,
+        );
         assert!(is_call_id(&id));
         assert_eq!(id_start(&id).unwrap().as_second(), 1_795_356_191);
         assert!(names_a_file(Path::new("./x")));
