@@ -5,6 +5,9 @@ use crate::asr::AsrError;
 use crate::audio::source::CaptureError;
 use crate::model;
 use crate::pipeline::StartError;
+use crate::report::LogError;
+use crate::report::output::OutputError;
+use crate::report::store::StoreError;
 
 /// Exit codes, distinct per failure kind so scripts and systemd can tell them apart.
 pub mod exit {
@@ -76,5 +79,27 @@ impl From<StartError> for Failure {
             StartError::Control { .. } | StartError::UnknownBackend(_) => exit::FAILURE,
         };
         Self::new(code, e)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        let code = match e {
+            StoreError::Read { .. } => exit::FAILURE,
+            _ => exit::INPUT,
+        };
+        Self::new(code, e)
+    }
+}
+
+impl From<LogError> for Failure {
+    fn from(e: LogError) -> Self {
+        Self::new(exit::INPUT, e)
+    }
+}
+
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Self {
+        Self::new(exit::FAILURE, e)
     }
 }

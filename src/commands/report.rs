@@ -13,36 +13,14 @@ use super::outcome::{Failure, Outcome, exit};
 use crate::cli::{CallsArgs, ReportArgs};
 use crate::commands::rules::rules_of;
 use crate::config::Config;
-use crate::report::output::{self, OutputError};
+use crate::report::output;
 use crate::report::page::CallPage;
 use crate::report::store::{self, StoreError};
 use crate::report::summary::{self, CallRow};
 use crate::report::trend::Trend;
 use crate::report::trend_page::TrendPage;
-use crate::report::{CallLog, Figures, LogError, Timeline, text, time};
+use crate::report::{CallLog, Figures, Timeline, text, time};
 use crate::rules::CompiledRules;
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        let code = match e {
-            StoreError::Read { .. } => exit::FAILURE,
-            _ => exit::INPUT,
-        };
-        Failure::new(code, e)
-    }
-}
-
-impl From<LogError> for Failure {
-    fn from(e: LogError) -> Self {
-        Failure::new(exit::INPUT, e)
-    }
-}
-
-impl From<OutputError> for Failure {
-    fn from(e: OutputError) -> Self {
-        Failure::new(exit::FAILURE, e)
-    }
-}
 
 /// The config, the rules in force and the log directory the arguments name.
 fn setup(
