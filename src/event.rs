@@ -17,6 +17,17 @@ pub const LOG_VERSION: u8 = 1;
 /// segmenter sends them live; `analyze` derives them from a transcript the same way).
 pub const SPEECH_TICK: f64 = 0.25;
 
+/// A call time or a length in seconds as `m:ss` (`h:mm:ss` from an hour on).
+pub fn clock(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
 /// Who is speaking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,6 +50,14 @@ impl Speaker {
 
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// How reports and the live text view name the speaker to the rep.
+    pub fn label(self) -> &'static str {
+        match self {
+            Speaker::Me => "You",
+            Speaker::Them => "Prospect",
+        }
     }
 }
 
@@ -213,6 +232,14 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_times() {
+        assert_eq!(clock(0.0), "0:00");
+        assert_eq!(clock(79.3), "1:19");
+        assert_eq!(clock(3725.0), "1:02:05");
+        assert_eq!(clock(-3.0), "0:00");
+    }
 
     #[test]
     fn log_lines_start_with_version_type_and_time() {

@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::figures::Figures;
 use super::log::CallLog;
-use super::rows::{FigureRow, figure_rows, speaker_label};
+use super::rows::{FigureRow, figure_rows};
 use super::time::{clock, local};
 use super::timeline::Timeline;
 use crate::event::{Event, Flag, Severity, Speaker};
@@ -84,14 +84,14 @@ impl TimelineSvg {
             .enumerate()
             .map(|(i, &s)| Lane {
                 speaker: s.as_str(),
-                label: speaker_label(s),
+                label: s.label(),
                 y: lanes_top + i as f64 * (LANE_H + 8.0),
                 talk: tl.lanes[s.index()]
                     .iter()
                     .map(|&(a, b)| Rect {
                         x: x(a),
                         w: w(a, b),
-                        title: format!("{} {}–{}", speaker_label(s), clock(a), clock(b)),
+                        title: format!("{} {}–{}", s.label(), clock(a), clock(b)),
                     })
                     .collect(),
                 gaps: tl
@@ -288,7 +288,7 @@ fn transcript_lines(log: &CallLog) -> Vec<Line> {
                 ..
             }) => Some(Line {
                 speaker: speaker.as_str(),
-                who: speaker_label(*speaker),
+                who: speaker.label(),
                 time: clock(*start),
                 text: text.as_str().to_string(),
                 partial: !is_final,

@@ -3,15 +3,6 @@
 
 use super::figures::{Figures, Limit};
 use super::time::clock;
-use crate::event::Speaker;
-
-/// How a speaker is named in reports.
-pub fn speaker_label(s: Speaker) -> &'static str {
-    match s {
-        Speaker::Me => "You",
-        Speaker::Them => "Prospect",
-    }
-}
 
 /// A row of the figures table.
 pub struct FigureRow {

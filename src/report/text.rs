@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::figures::Figures;
 use super::log::CallLog;
-use super::rows::{figure_rows, speaker_label};
+use super::rows::figure_rows;
 use super::summary::CallRow;
 use super::time::{clock, local};
 use super::timeline::Timeline;
@@ -31,7 +31,7 @@ pub fn call(log: &CallLog, f: &Figures, tl: &Timeline) -> String {
     let _ = writeln!(out, "\nTimeline (0:00 to {})", clock(tl.duration));
     let _ = writeln!(out, "  {:<9}|{}|", "flags", tl.flag_strip(STRIP));
     for s in Speaker::BOTH {
-        let _ = writeln!(out, "  {:<9}|{}|", speaker_label(s), tl.strip(s, STRIP));
+        let _ = writeln!(out, "  {:<9}|{}|", s.label(), tl.strip(s, STRIP));
     }
     let _ = writeln!(out, "\nThe numbers (! = past the rule pack's limit)");
     for r in figure_rows(f) {

@@ -5,16 +5,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-/// A call time or a length in seconds as `m:ss` (`h:mm:ss` from an hour on).
-pub fn clock(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    }
-}
+pub use crate::event::clock;
 
 /// A UTC instant in the local time zone, `2026-11-23 10:02`.
 pub fn local(ts: Timestamp) -> String {
@@ -65,14 +56,6 @@ pub fn parse_since(arg: &str, now: Timestamp) -> Result<Timestamp, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clock_times() {
-        assert_eq!(clock(0.0), "0:00");
-        assert_eq!(clock(79.3), "1:19");
-        assert_eq!(clock(3725.0), "1:02:05");
-        assert_eq!(clock(-3.0), "0:00");
-    }
 
     #[test]
     fn since_forms() {
