@@ -115,6 +115,10 @@ pub struct RunArgs {
     /// Log only: print the event log to stdout, raise no notifications.
     #[arg(long)]
     pub headless: bool,
+    /// With --headless: what stdout gets, the event log as JSON Lines (the default) or a
+    /// readable live view for a person at a terminal.
+    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl, requires = "headless")]
+    pub format: FormatArg,
     /// Play this WAV file through the pipeline instead of live capture
     /// (left channel = me, right channel = them; mono = me).
     #[arg(long)]
@@ -152,6 +156,14 @@ pub enum RulesCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    /// The event log, one JSON object per line.
+    Jsonl,
+    /// Transcript lines, cues with their suggestion, gaps, and a summary at call end.
+    Text,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

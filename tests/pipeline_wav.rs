@@ -230,3 +230,92 @@ fn a_missing_model_is_reported_before_anything_runs() {
         .code(4)
         .stderr(predicate::str::contains("/nonexistent/ggml-x.bin"));
 }
+
+/// `run --headless --format text`: a readable view of the same call the call log records, line
+/// for line; the call log itself stays JSON Lines.
+#[test]
+fn headless_text_format_shows_the_call_log_as_lines_a_person_reads() {
+    use warmcall::event::clock;
+    let _lock = common::whisper_lock();
+    common::model("tiny.en");
+    let dir = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/live-a.txt");
+    let (wav, _) = common::synth_call(&script, dir.path());
+    let logs = dir.path().join("logs");
+    let out = common::warmcall()
+        .env("XDG_CONFIG_HOME", dir.path().join("no-config"))
+        .args(["run", "--headless", "--format", "text", "--input"])
+        .arg(&wav)
+        .arg("--log-dir")
+        .arg(&logs)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let log = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .expect("the call log is written as usual");
+    let events: Vec<Event> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| Event::from_json_line(l).unwrap())
+        .collect();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.iter().all(|l| !l.starts_with('{')), "{out}");
+    let Some(Event::CallStart { call_id, .. }) = events.first() else {
+        panic!("no call_start in the log")
+    };
+    assert!(
+        lines[0].contains("Call started") && lines[0].contains(call_id.as_str()),
+        "{out}"
+    );
+    let ts = transcripts(&events);
+    assert!(!ts.is_empty());
+    for (speaker, start, _, text) in &ts {
+        let at = clock(*start);
+        assert!(
+            lines.iter().any(|l| l
+                .trim_start()
+                .starts_with(&format!("{at}  {}", speaker.label()))
+                && l.ends_with(text.as_str())),
+            "no line for {speaker} at {at}: {text}\n{out}"
+        );
+    }
+    let fl = flags(&events);
+    assert!(!fl.is_empty(), "tiny.en heard none of the scripted cues");
+    for f in &fl {
+        let i = lines
+            .iter()
+            .position(|l| {
+                l.contains(&format!(
+                    "{} ({}): “{}”",
+                    f.title,
+                    f.rule,
+                    f.evidence.as_str()
+                ))
+            })
+            .unwrap_or_else(|| panic!("no line for the {} flag\n{out}", f.rule));
+        assert_eq!(lines[i + 1].trim_start(), format!("→ {}", f.suggestion));
+    }
+    let gaps = events.iter().filter(|e| matches!(e, Event::Gap(_))).count();
+    // One line per transcript and gap, two per flag, a first and a last; no speech lines.
+    assert_eq!(lines.len(), 2 + ts.len() + 2 * fl.len() + gaps, "{out}");
+    let last = lines.last().unwrap();
+    let cues = match fl.len() {
+        1 => "1 cue ".to_string(),
+        n => format!("{n} cues "),
+    };
+    assert!(last.contains("Call ended") && last.contains(&cues), "{out}");
+
+    // Text is for a person watching: it needs --headless.
+    common::warmcall()
+        .args(["run", "--format", "text", "--input"])
+        .arg(&wav)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--headless"));
+}

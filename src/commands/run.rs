@@ -3,9 +3,10 @@
 //! onto exit codes.
 
 use super::outcome::{Failure, Outcome, exit};
-use crate::cli::RunArgs;
+use crate::cli::{FormatArg, RunArgs};
 use crate::config::Config;
 use crate::pipeline::{Builder, RunOptions};
+use crate::sink::Format;
 
 /// `warmcall run …`.
 pub fn run(args: RunArgs) -> Outcome {
@@ -14,6 +15,10 @@ pub fn run(args: RunArgs) -> Outcome {
         input: args.input,
         realtime: args.realtime,
         headless: args.headless,
+        format: match args.format {
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Text => Format::Text,
+        },
         log_dir: args.log_dir,
         config_path: args.config,
     };

@@ -42,6 +42,8 @@ pub struct RunOptions {
     pub realtime: bool,
     /// Print the event log on stdout and show no notifications.
     pub headless: bool,
+    /// What headless mode prints: JSON Lines or the text view.
+    pub format: sink::Format,
     /// Call logs go here instead of the config's directory.
     pub log_dir: Option<PathBuf>,
     /// The config file in use (`None`: the per-user one), for reloads.
@@ -330,7 +332,7 @@ impl Builder {
     ) -> HubParts {
         let mut sinks = std::mem::take(&mut self.sinks);
         if self.opts.headless {
-            sinks.insert(0, Box::new(sink::Stdout));
+            sinks.insert(0, self.opts.format.stdout());
         }
         let reloader = self
             .reloader

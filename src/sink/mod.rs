@@ -1,11 +1,33 @@
-//! Where events go: stdout in headless mode and the per-call JSONL log, behind one trait, and
-//! the one function that writes an event as a JSON line.
+//! Where events go: stdout in headless mode (JSON Lines, or the `text` view for a person) and
+//! the per-call JSONL log, behind one trait, and the one function that writes an event as a
+//! JSON line.
 
 pub mod calllog;
+pub mod text;
 
 use std::io::{self, Write};
 
 use crate::event::Event;
+
+/// What headless mode prints on stdout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// The event log as JSON Lines (the contract).
+    #[default]
+    Jsonl,
+    /// A readable live view (`text::TextView`).
+    Text,
+}
+
+impl Format {
+    /// The stdout sink for this format.
+    pub fn stdout(self) -> Box<dyn EventSink> {
+        match self {
+            Format::Jsonl => Box::new(Stdout),
+            Format::Text => Box::new(text::TextView),
+        }
+    }
+}
 
 /// A consumer of the event log.
 pub trait EventSink: Send {
