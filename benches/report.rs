@@ -1,5 +1,6 @@
 //! Report benchmark (a bench binary, run with `cargo bench --bench report`): the time to make
-//! the report of a 30-minute call and the trend over 200 calls, and the size of the pages.
+//! the report of a 30-minute call and the trend over 100 and 200 calls, and the size of the
+//! pages.
 //! Prints a Markdown table.
 //!
 //! The call logs are made by the real rule stage (`replay_call`) over generated transcripts:
@@ -31,7 +32,8 @@ const FIXTURES: [&str; 3] = [
     include_str!("../tests/fixtures/monologue-call.jsonl"),
 ];
 const CALL_SECONDS: f64 = 1800.0;
-const CALLS: usize = 200;
+/// The trend is measured over this many calls: 100, then 200.
+const TREND_CALLS: [usize; 2] = [100, 200];
 
 /// A `CALL_SECONDS` transcript from the example utterances, starting at the `rotate`-th one.
 fn transcript(rotate: usize) -> Vec<Utterance> {
@@ -105,6 +107,36 @@ fn trend_report(dir: &Path, rules: &Arc<CompiledRules>, out: &Path) -> usize {
     html.len()
 }
 
+/// The trend over the calls in `dir`, in process and as the command.
+struct TrendRun {
+    calls: usize,
+    in_process: Duration,
+    command: Duration,
+    page: usize,
+}
+
+fn trend_run(dir: &Path, rules: &Arc<CompiledRules>, out: &Path, calls: usize) -> TrendRun {
+    let mut page = 0;
+    let runs: Vec<Duration> = (0..5)
+        .map(|_| {
+            let s = Instant::now();
+            page = trend_report(dir, rules, out);
+            s.elapsed()
+        })
+        .collect();
+    let command = median(
+        (0..3)
+            .map(|_| command(&["report", "--trend"], dir, out))
+            .collect(),
+    );
+    TrendRun {
+        calls,
+        in_process: median(runs),
+        command,
+        page,
+    }
+}
+
 /// The command as a user runs it, process start to exit.
 fn command(args: &[&str], dir: &Path, out: &Path) -> Duration {
     let start = Instant::now();
@@ -150,30 +182,22 @@ fn main() {
             .collect(),
     );
 
-    let mut trend_log_bytes = 0;
-    for n in 0..CALLS {
-        trend_log_bytes += write_call(&many, &rules, n, &transcript(n * 7));
-    }
+    // The trend over the first 100 calls, then over 200: the directory grows in place.
     let tout = tmp.path().join("trend.html");
-    let mut tpage = 0;
-    let runs: Vec<Duration> = (0..5)
-        .map(|_| {
-            let s = Instant::now();
-            tpage = trend_report(&many, &rules, &tout);
-            s.elapsed()
-        })
-        .collect();
-    let trend_in = median(runs);
-    let trend_cmd = median(
-        (0..3)
-            .map(|_| command(&["report", "--trend"], &many, &tout))
-            .collect(),
-    );
+    let mut trends = Vec::new();
+    let mut trend_log_bytes = 0;
+    for calls in TREND_CALLS {
+        for n in trends.last().map_or(0, |t: &TrendRun| t.calls)..calls {
+            trend_log_bytes += write_call(&many, &rules, n, &transcript(n * 7));
+        }
+        trends.push(trend_run(&many, &rules, &tout, calls));
+    }
 
     println!(
-        "30-minute call: {} utterances, {events} events, log {:.0} KB; {CALLS} calls: logs {:.1} MB in all\n",
+        "30-minute call: {} utterances, {events} events, log {:.0} KB; {} calls: logs {:.1} MB in all\n",
         utts.len(),
         log_bytes as f64 / 1024.0,
+        TREND_CALLS[TREND_CALLS.len() - 1],
         trend_log_bytes as f64 / 1048576.0
     );
     println!("| figure | measured | target |");
@@ -186,17 +210,23 @@ fn main() {
         "| `warmcall report --last --html FILE`, process start to exit, median of 5 | {} | |",
         ms(call_cmd)
     );
+    for t in &trends {
+        println!(
+            "| trend over {} calls of 30 minutes (read all, figures, HTML, write), median of 5 | {} | < 1 s |",
+            t.calls,
+            ms(t.in_process)
+        );
+        println!(
+            "| `warmcall report --trend --html FILE`, {} calls, median of 3 | {} | |",
+            t.calls,
+            ms(t.command)
+        );
+    }
+    let last = &trends[trends.len() - 1];
     println!(
-        "| trend over {CALLS} calls of 30 minutes (read all, figures, HTML, write), median of 5 | {} | < 1 s |",
-        ms(trend_in)
-    );
-    println!(
-        "| `warmcall report --trend --html FILE`, {CALLS} calls, median of 3 | {} | |",
-        ms(trend_cmd)
-    );
-    println!(
-        "| page size: one call / trend over {CALLS} calls | {:.0} KB / {:.0} KB | |",
+        "| page size: one call / trend over {} calls | {:.0} KB / {:.0} KB | |",
+        last.calls,
         page as f64 / 1024.0,
-        tpage as f64 / 1024.0
+        last.page as f64 / 1024.0
     );
 }
