@@ -7,7 +7,6 @@
 //! the example calls' utterances, rotated per call, spoken at 2.5 words a second with short
 //! pauses, until the call is 30 minutes long.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -16,7 +15,6 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use warmcall::event::{Speaker, Utterance};
 use warmcall::pipeline::clock::{call_id, rfc3339};
-use warmcall::report::figures::talk_limit;
 use warmcall::report::output::write_private;
 use warmcall::report::page::CallPage;
 use warmcall::report::summary::read_all;
@@ -95,13 +93,7 @@ fn trend_report(dir: &Path, rules: &Arc<CompiledRules>, out: &Path) -> usize {
     let files = store::list(dir).unwrap();
     let (rows, errors) = read_all(&files, None, rules);
     assert!(errors.is_empty() && rows.len() == files.len());
-    let titles: BTreeMap<String, String> = rules
-        .set
-        .rules
-        .iter()
-        .map(|r| (r.id.clone(), r.title.clone()))
-        .collect();
-    let trend = Trend::new(rows, &titles, talk_limit(&rules.set.rules));
+    let trend = Trend::with_rules(rows, rules);
     let html = TrendPage::new(&trend).render().unwrap();
     write_private(out, html.as_bytes()).unwrap();
     html.len()

@@ -2,7 +2,6 @@
 //! `report` figures → text on the terminal, or an HTML page written (`--html`) or opened
 //! (`--open`).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -122,14 +121,7 @@ fn trend(
         };
         return Err(Failure::new(exit::INPUT, what));
     }
-    let titles: BTreeMap<String, String> = rules
-        .set
-        .rules
-        .iter()
-        .map(|r| (r.id.clone(), r.title.clone()))
-        .collect();
-    let talk_limit = crate::report::figures::talk_limit(&rules.set.rules);
-    let trend = Trend::new(rows, &titles, talk_limit);
+    let trend = Trend::with_rules(rows, rules);
     if html.is_none() && !open {
         return print(&trend.text());
     }

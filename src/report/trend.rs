@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::figures::Limit;
+use super::figures::{Limit, talk_limit};
 use super::rows::{limit_text, percent};
 use super::summary::CallRow;
 use super::time::local_date;
+use crate::rules::CompiledRules;
 
 /// Averages over a run of calls.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +75,17 @@ pub struct Trend {
 }
 
 impl Trend {
+    /// The trend over `rows` with the titles and talk-ratio limit of the rules in force.
+    pub fn with_rules(rows: Vec<CallRow>, rules: &CompiledRules) -> Self {
+        let titles: BTreeMap<String, String> = rules
+            .set
+            .rules
+            .iter()
+            .map(|r| (r.id.clone(), r.title.clone()))
+            .collect();
+        Self::new(rows, &titles, talk_limit(&rules.set.rules))
+    }
+
     /// `titles` names rules by id (the rules in force).
     pub fn new(rows: Vec<CallRow>, titles: &BTreeMap<String, String>, talk_limit: Limit) -> Self {
         let all = Period::of(&rows);
