@@ -275,7 +275,7 @@ fn bad_user_files_name_file_line_and_column() {
     let e = user_rules(&[("c.toml", "[[rule]]\nid = \"chasing\"\ncooldown = -1\n")]).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "c.toml:3:12: `cooldown` must be a number of 0 or more, not -1"
+        "c.toml:3:12: `cooldown` must be from 0 to 86400, not -1"
     );
 
     let e = user_rules(&[(

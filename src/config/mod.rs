@@ -1,14 +1,17 @@
 //! The per-user config file (`$XDG_CONFIG_HOME/warmcall/config.toml`): raw TOML types and the
 //! validated settings the rest of warmcall uses.
 //!
-//! Unknown keys are rejected, with file, line and column.
+//! Unknown keys are rejected, with file, line and column; so is a number outside its range
+//! (`end_after_silence` 2 to 3600 s, `min_interval` 0 to 3600 s, `retention_days` a whole
+//! number from 0 to 3650).
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::paths;
-use crate::text::line_col;
+use crate::text::{line_col, show_number};
 
 /// The `[rules]` section as written.
 #[derive(Debug, Default, Deserialize)]
@@ -35,7 +38,7 @@ struct RawLog {
     /// Directory for call logs.
     dir: Option<PathBuf>,
     /// Days call logs are kept.
-    retention_days: Option<u32>,
+    retention_days: Option<Spanned<i64>>,
 }
 
 /// The `[devices]` section as written.
@@ -50,7 +53,7 @@ struct RawDevices {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCalls {
-    end_after_silence: Option<f64>,
+    end_after_silence: Option<Spanned<f64>>,
 }
 
 /// The `[notify]` section as written.
@@ -58,7 +61,7 @@ struct RawCalls {
 #[serde(deny_unknown_fields)]
 struct RawNotify {
     quiet: Option<bool>,
-    min_interval: Option<f64>,
+    min_interval: Option<Spanned<f64>>,
 }
 
 /// The config file as written.
@@ -134,6 +137,9 @@ pub enum ConfigError {
 /// Seconds of call time between two notifications when the config sets none.
 pub const DEFAULT_MIN_INTERVAL: f64 = 10.0;
 
+/// The longest `[log] retention_days`: ten years.
+const MAX_RETENTION_DAYS: i64 = 3650;
+
 /// The commented default config `warmcall config init` writes.
 pub const DEFAULT_TOML: &str = include_str!("default.toml");
 
@@ -182,20 +188,33 @@ impl Config {
 
     /// Parse config text; relative paths are resolved against the file's directory.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = line_col(text, e.span().map_or(0, |s| s.start));
+        let invalid = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
             ConfigError::Invalid {
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: e.message().trim().to_string(),
+                message,
             }
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            invalid(
+                e.span().map_or(0, |s| s.start),
+                e.message().trim().to_string(),
+            )
         })?;
-        let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message,
+        // A number in [min, max], or the error at its place.
+        let range = |v: Option<Spanned<f64>>, name: &str, min: f64, max: f64, default: f64| match v
+        {
+            None => Ok(default),
+            Some(s) if (min..=max).contains(s.get_ref()) => Ok(*s.get_ref()),
+            Some(s) => Err(invalid(
+                s.span().start,
+                format!(
+                    "{name} must be from {min} to {max} seconds, not {}",
+                    show_number(*s.get_ref())
+                ),
+            )),
         };
         let base = path.parent().unwrap_or(Path::new("."));
         let resolve = |d: PathBuf| if d.is_absolute() { d } else { base.join(d) };
@@ -213,28 +232,37 @@ impl Config {
                 Some(l) => Some(l.to_string()),
             },
             log_dir: raw.log.dir.map_or(defaults.log_dir, resolve),
-            retention_days: raw.log.retention_days.unwrap_or(defaults.retention_days),
+            retention_days: match raw.log.retention_days {
+                None => defaults.retention_days,
+                Some(d) if (0..=MAX_RETENTION_DAYS).contains(d.get_ref()) => *d.get_ref() as u32,
+                Some(d) => {
+                    return Err(invalid(
+                        d.span().start,
+                        format!(
+                            "[log] retention_days must be a whole number from 0 to \
+                             {MAX_RETENTION_DAYS} (0 = keep forever), not {}",
+                            d.get_ref()
+                        ),
+                    ));
+                }
+            },
             device_me: raw.devices.me,
             device_them: raw.devices.them,
-            end_after_silence: match raw.calls.end_after_silence {
-                None => defaults.end_after_silence,
-                Some(s) if s.is_finite() && s >= 2.0 => s,
-                Some(s) => {
-                    return Err(invalid(format!(
-                        "[calls] end_after_silence must be 2 seconds or more, not {s}"
-                    )));
-                }
-            },
+            end_after_silence: range(
+                raw.calls.end_after_silence,
+                "[calls] end_after_silence",
+                2.0,
+                3600.0,
+                defaults.end_after_silence,
+            )?,
             quiet: raw.notify.quiet.unwrap_or(defaults.quiet),
-            min_interval: match raw.notify.min_interval {
-                None => defaults.min_interval,
-                Some(s) if s.is_finite() && s >= 0.0 => s,
-                Some(s) => {
-                    return Err(invalid(format!(
-                        "[notify] min_interval must be 0 or more, not {s}"
-                    )));
-                }
-            },
+            min_interval: range(
+                raw.notify.min_interval,
+                "[notify] min_interval",
+                0.0,
+                3600.0,
+                defaults.min_interval,
+            )?,
         })
     }
 
@@ -275,6 +303,25 @@ mod tests {
     fn unknown_keys_are_reported_with_position() {
         let e = Config::parse(Path::new("c.toml"), "[rules]\ndri = 1\n").unwrap_err();
         assert!(e.to_string().starts_with("c.toml:2:1:"), "{e}");
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_reported_where_they_are() {
+        let e =
+            Config::parse(Path::new("c.toml"), "[calls]\nend_after_silence = 1e308\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.toml:2:21: [calls] end_after_silence must be from 2 to 3600 seconds, not 1e308"
+        );
+        let e =
+            Config::parse(Path::new("c.toml"), "[log]\nretention_days = 4294967295\n").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:2:18: "), "{e}");
+        let c = Config::parse(
+            Path::new("c.toml"),
+            "[log]\nretention_days = 3650\n[notify]\nmin_interval = 3600\n",
+        )
+        .unwrap();
+        assert_eq!((c.retention_days, c.min_interval), (3650, 3600.0));
     }
 
     #[test]

@@ -5,7 +5,10 @@ use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use super::pack::RuleSet;
 use super::pattern;
-use super::spec::{Detector, RuleError, Source};
+use super::spec::{Detector, PatternDef, RuleDef, RuleError};
+
+/// Bytes the compiled set of every pattern may take.
+const SET_SIZE_LIMIT: usize = 64 << 20;
 
 #[derive(Debug, Clone, Copy)]
 struct Owner {
@@ -35,21 +38,46 @@ pub struct Matcher {
     owners: Vec<Owner>,
 }
 
-fn build_error(e: impl std::fmt::Display) -> RuleError {
+/// An error about pattern `p` of `rule`, at the pattern's place in its file.
+fn pattern_error(rule: &RuleDef, p: &PatternDef, e: impl std::fmt::Display) -> RuleError {
     RuleError {
-        source: Source::Builtin,
-        line: 0,
-        column: 0,
-        message: format!("the rule patterns do not compile together: {e}"),
+        source: rule.source.clone(),
+        line: p.line,
+        column: p.column,
+        message: format!("bad pattern {}: {e}", pattern::preview(&p.text)),
     }
 }
 
+fn build_set(patterns: &[String]) -> Result<RegexSet, regex::Error> {
+    RegexSetBuilder::new(patterns)
+        .size_limit(SET_SIZE_LIMIT)
+        .dfa_size_limit(SET_SIZE_LIMIT)
+        .build()
+}
+
+/// The first pattern from which the set no longer compiles (the whole set does not).
+fn first_failing(patterns: &[String]) -> usize {
+    let (mut lo, mut hi) = (1, patterns.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if build_set(&patterns[..mid]).is_err() {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo - 1
+}
+
 impl Matcher {
-    /// Compile every enabled phrase and practice rule.
+    /// Compile every enabled phrase and practice rule. A pattern that does not compile, alone
+    /// or together with the ones before it, is reported at its place in its file.
     pub fn new(rules: &RuleSet) -> Result<Self, RuleError> {
         let mut patterns = Vec::new();
+        let mut regexes = Vec::new();
         let mut sources = Vec::new();
         let mut owners = Vec::new();
+        let mut places = Vec::new();
         for (i, rule) in rules.rules.iter().enumerate() {
             if !rule.enabled {
                 continue;
@@ -62,9 +90,11 @@ impl Matcher {
             };
             for (list, is_unless) in [(pats, false), (unless, true)] {
                 for p in list {
-                    // Patterns were checked when the rule was validated.
-                    patterns.push(pattern::to_regex(p).map_err(build_error)?);
-                    sources.push(p.clone());
+                    let re = pattern::to_regex(&p.text).map_err(|e| pattern_error(rule, p, e))?;
+                    regexes.push(pattern::build(&re).map_err(|e| pattern_error(rule, p, e))?);
+                    patterns.push(re);
+                    sources.push(p.text.clone());
+                    places.push((rule, p));
                     owners.push(Owner {
                         rule: i,
                         unless: is_unless,
@@ -72,15 +102,17 @@ impl Matcher {
                 }
             }
         }
-        let set = RegexSetBuilder::new(&patterns)
-            .size_limit(64 << 20)
-            .dfa_size_limit(64 << 20)
-            .build()
-            .map_err(build_error)?;
-        let regexes = patterns
-            .iter()
-            .map(|p| Regex::new(p).map_err(build_error))
-            .collect::<Result<_, _>>()?;
+        let set = build_set(&patterns).map_err(|e| {
+            let (rule, p) = places[first_failing(&patterns)];
+            pattern_error(
+                rule,
+                p,
+                format!(
+                    "with the patterns before it, the rule patterns are too large for the \
+                     matcher ({e}); use fewer or simpler patterns"
+                ),
+            )
+        })?;
         Ok(Self {
             set,
             regexes,

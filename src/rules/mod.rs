@@ -2,8 +2,9 @@
 //! turns transcript and speech-timing events into flags and an end-of-call summary.
 //!
 //! - `pattern`: the phrase pattern language → regex
-//! - `spec`: rule files (TOML) and the validated rule types
-//! - `validate`: raw rules → validated ones, with file:line:column errors
+//! - `spec`: rule files (TOML) and the validated rules they become
+//! - `validate`: the checks between the two (ids, kinds, patterns, number ranges), with
+//!   file:line:column errors
 //! - `pack`: the built-in pack merged with the user's rules.d
 //! - `matcher`: every phrase pattern in one `RegexSet`
 //! - `metrics`: talk time, turns and pronoun counts behind the metric rules

@@ -77,7 +77,8 @@ impl RuleSet {
                 text,
             };
             for r in ctx.parse()?.rule {
-                let start = r.span().start;
+                let span = r.span();
+                let start = span.start;
                 let raw = r.into_inner();
                 let id = raw
                     .id
@@ -95,7 +96,7 @@ impl RuleSet {
                     (ctx.source.clone(), crate::text::line_col(text, start).0),
                 );
                 let raw = match base.get(&id) {
-                    Some(b) => raw.inherit(b),
+                    Some(b) => raw.inherit(b, span),
                     None => raw,
                 };
                 let def = ctx.validate(&raw, start)?;

@@ -11,10 +11,27 @@
 //! | `...` | up to three words |
 //! | `#` | any number ("15", "2:30"; number words are digits after normalisation) |
 //! | `re:…` | a raw regular expression over the normalised text |
+//!
+//! Limits keep a hostile or careless pattern cheap to refuse: its length is checked before
+//! anything else ([`MAX_LEN`]), brackets nest at most [`MAX_DEPTH`] deep (the parser's
+//! recursion is bounded by that depth), and its compiled regex may take at most
+//! [`SIZE_LIMIT`] bytes.
 
 use std::fmt;
 
+use regex::{Regex, RegexBuilder};
+
 use crate::text;
+
+/// The longest pattern accepted, in bytes. Checked before the pattern is lexed.
+pub const MAX_LEN: usize = 1000;
+
+/// The deepest nesting of `( )` and `[ ]`.
+pub const MAX_DEPTH: usize = 16;
+
+/// Bytes one pattern's compiled regex may take (regex's `size_limit`); the largest built-in
+/// pattern needs a small fraction of it.
+pub const SIZE_LIMIT: usize = 2 << 20;
 
 /// Why a pattern does not compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +106,8 @@ struct Item {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// Brackets open around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -166,20 +185,22 @@ impl Parser {
                 .into_iter()
                 .map(|w| req(regex::escape(&w)))
                 .collect(),
-            Tok::Any => vec![req(r"\S+".into())],
-            Tok::Number => vec![req(r"\d+(?:[:.]\d+)?".into())],
+            // Normalised text is words separated by single spaces, and numbers are ASCII
+            // digits: these classes say exactly that and compile far smaller than `\S`/`\d`.
+            Tok::Any => vec![req(r"[^ ]+".into())],
+            Tok::Number => vec![req(r"[0-9]+(?:[:.][0-9]+)?".into())],
             Tok::Gap => vec![Item {
-                re: r"(?: \S+){0,3}".into(),
+                re: r"(?: [^ ]+){0,3}".into(),
                 optional: true,
                 gap: true,
             }],
             Tok::Open => {
-                let inner = self.alt()?;
+                let inner = self.nested()?;
                 self.expect(Tok::Close, ")")?;
                 vec![req(format!("(?:{inner})"))]
             }
             Tok::OpenOpt => {
-                let inner = self.alt()?;
+                let inner = self.nested()?;
                 self.expect(Tok::CloseOpt, "]")?;
                 vec![Item {
                     re: format!("(?:{inner})"),
@@ -191,6 +212,20 @@ impl Parser {
                 return Err(PatternError(format!("unexpected `{}`", show(&tok))));
             }
         })
+    }
+
+    /// The alternatives inside a bracket, one level deeper; refused past `MAX_DEPTH`, so the
+    /// recursion `alt → seq → item → nested` is bounded.
+    fn nested(&mut self) -> Result<String, PatternError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(PatternError(format!(
+                "brackets are nested more than {MAX_DEPTH} levels deep"
+            )));
+        }
+        self.depth += 1;
+        let inner = self.alt();
+        self.depth -= 1;
+        inner
     }
 
     fn expect(&mut self, tok: Tok, what: &str) -> Result<(), PatternError> {
@@ -218,15 +253,22 @@ fn show(tok: &Tok) -> &str {
 }
 
 /// Translate a pattern into a regex whose group 1 is the matched words, anchored at word
-/// boundaries of normalised text.
+/// boundaries of normalised text. A `re:` pattern is passed through as written: [`compile`]
+/// checks it.
 pub fn to_regex(pattern: &str) -> Result<String, PatternError> {
+    if pattern.len() > MAX_LEN {
+        return Err(PatternError(format!(
+            "the pattern is too long ({} bytes; at most {MAX_LEN})",
+            pattern.len()
+        )));
+    }
     let body = if let Some(raw) = pattern.strip_prefix("re:") {
-        regex_syntax_check(raw)?;
         raw.to_string()
     } else {
         let mut p = Parser {
             toks: lex(pattern),
             pos: 0,
+            depth: 0,
         };
         if p.toks.is_empty() {
             return Err(PatternError("empty pattern".into()));
@@ -240,10 +282,35 @@ pub fn to_regex(pattern: &str) -> Result<String, PatternError> {
     Ok(format!("(?:^| )({body})(?: |$)"))
 }
 
-fn regex_syntax_check(raw: &str) -> Result<(), PatternError> {
-    regex::Regex::new(raw)
-        .map(|_| ())
-        .map_err(|e| PatternError(format!("bad regular expression: {e}")))
+/// Compile a regex made by [`to_regex`] within the per-pattern limits.
+pub fn build(re: &str) -> Result<Regex, PatternError> {
+    RegexBuilder::new(re)
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(SIZE_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => PatternError(format!(
+                "the pattern is too large for the matcher (its regular expression needs more \
+                 than {} MiB); split it into simpler patterns",
+                SIZE_LIMIT >> 20
+            )),
+            e => PatternError(format!("bad regular expression: {e}")),
+        })
+}
+
+/// Translate and compile a pattern: every check a pattern gets.
+pub fn compile(pattern: &str) -> Result<Regex, PatternError> {
+    build(&to_regex(pattern)?)
+}
+
+/// A pattern as error messages quote it: whole if short, else its start and its length.
+pub fn preview(pattern: &str) -> String {
+    const SHOWN: usize = 40;
+    if pattern.chars().count() <= SHOWN + 20 {
+        return format!("{pattern:?}");
+    }
+    let start: String = pattern.chars().take(SHOWN).collect();
+    format!("{start:?}… ({} bytes)", pattern.len())
 }
 
 #[cfg(test)]
@@ -251,7 +318,7 @@ mod tests {
     use super::*;
 
     fn matches(pattern: &str, text: &str) -> Option<String> {
-        let re = regex::Regex::new(&to_regex(pattern).unwrap()).unwrap();
+        let re = compile(pattern).unwrap();
         re.captures(&text::normalize(text))
             .map(|c| c[1].to_string())
     }
@@ -305,7 +372,37 @@ mod tests {
     #[test]
     fn bad_patterns_are_errors() {
         for p in ["", "(a|b", "a)", "[only]", "... a", "re:(", "a | "] {
-            assert!(to_regex(p).is_err(), "{p:?} compiled");
+            assert!(compile(p).is_err(), "{p:?} compiled");
         }
+    }
+
+    #[test]
+    fn nesting_is_bounded_without_recursing_past_the_limit() {
+        let ok = format!("{}a{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(compile(&ok).is_ok());
+        let deep = format!(
+            "{}a{}",
+            "(".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        );
+        assert!(to_regex(&deep).unwrap_err().0.contains("nested"));
+        // Far deeper than any stack allows, but shorter than the length cap: refused by depth.
+        let deeper = format!("{}a", "[".repeat(MAX_LEN - 1));
+        assert!(to_regex(&deeper).unwrap_err().0.contains("nested"));
+    }
+
+    #[test]
+    fn length_is_checked_first() {
+        let long = "(".repeat(10 << 20);
+        let e = to_regex(&long).unwrap_err();
+        assert!(e.0.contains("too long (10485760 bytes"), "{e}");
+        assert!(compile(&format!("re:{}", "a".repeat(MAX_LEN))).is_err());
+    }
+
+    #[test]
+    fn previews_are_short() {
+        assert_eq!(preview("a b"), "\"a b\"");
+        let p = preview(&"(".repeat(20_000));
+        assert!(p.len() < 70 && p.ends_with("(20000 bytes)"), "{p}");
     }
 }

@@ -12,6 +12,12 @@ use serde::Deserialize;
 use super::engine::{CompiledRules, Engine, Input};
 use crate::event::{Event, SPEECH_TICK, Speaker, Transcript, Utterance};
 
+/// The latest call time a transcript line may have: a day, in seconds.
+pub const MAX_TIME: f64 = 86_400.0;
+
+/// The longest one utterance may last, in seconds (replay ticks through it every `TICK`).
+pub const MAX_UTTERANCE: f64 = 3_600.0;
+
 /// A transcript line that could not be used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineError {
@@ -40,14 +46,20 @@ pub fn parse_transcript(text: &str) -> (Vec<Utterance>, Vec<LineError>) {
             line: i + 1,
             message,
         };
+        let in_call = |t: f64| (0.0..=MAX_TIME).contains(&t);
         match serde_json::from_str::<Line>(raw) {
             Err(e) => errors.push(err(e.to_string())),
-            Ok(l) if !(l.start.is_finite() && l.end.is_finite()) || l.start < 0.0 => {
-                errors.push(err(format!("bad times start={} end={}", l.start, l.end)))
-            }
+            Ok(l) if !(in_call(l.start) && in_call(l.end)) => errors.push(err(format!(
+                "bad times start={} end={} (call times are 0 to {MAX_TIME} seconds)",
+                l.start, l.end
+            ))),
             Ok(l) if l.end < l.start => errors.push(err(format!(
                 "end ({}) is before start ({})",
                 l.end, l.start
+            ))),
+            Ok(l) if l.end - l.start > MAX_UTTERANCE => errors.push(err(format!(
+                "an utterance of {} s (at most {MAX_UTTERANCE} s)",
+                l.end - l.start
             ))),
             Ok(l) => utts.push(Utterance {
                 speaker: l.speaker,
