@@ -1,8 +1,13 @@
-//! Writer for whisper.cpp's legacy ggml model file.
+//! whisper.cpp's legacy ggml model file: the writer, and (`validate`) the checks a file gets
+//! before whisper.cpp loads it.
 //!
 //! Layout: magic, hyperparameters, mel filters, vocabulary, then tensors (each with its rank,
 //! name, type and dims in reverse order). `write_file` writes to a temporary file beside the
 //! target and renames it into place only when everything was written and synced.
+
+mod validate;
+
+pub use validate::{check_hparams, validate, validate_bytes, validate_reader};
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -170,111 +175,5 @@ fn temp_path(path: &Path) -> PathBuf {
 
 /// Read just the magic and hyperparameters of a ggml file.
 pub fn read_hparams(path: &Path) -> io::Result<HParams> {
-    use std::io::Read;
-    let mut f = File::open(path)?;
-    let mut buf = [0u8; 48];
-    f.read_exact(&mut buf)?;
-    let word = |i: usize| i32::from_le_bytes(buf[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
-    if word(0) as u32 != MAGIC {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a whisper.cpp ggml file (bad magic)",
-        ));
-    }
-    Ok(HParams {
-        n_vocab: word(1),
-        n_audio_ctx: word(2),
-        n_audio_state: word(3),
-        n_audio_head: word(4),
-        n_audio_layer: word(5),
-        n_text_ctx: word(6),
-        n_text_state: word(7),
-        n_text_head: word(8),
-        n_text_layer: word(9),
-        n_mels: word(10),
-        ftype: word(11),
-    })
-}
-
-/// Bytes one tensor of `ggml_type` with `n` elements takes, for the types Whisper files use.
-fn tensor_bytes(ggml_type: i32, n: u64) -> Option<u64> {
-    let (block, size) = match ggml_type {
-        0 => (1, 4),
-        1 => (1, 2),
-        2 => (32, 18),
-        3 => (32, 20),
-        6 => (32, 22),
-        7 => (32, 24),
-        8 => (32, 34),
-        _ => return None,
-    };
-    Some(n.div_ceil(block) * size)
-}
-
-fn read_i32(r: &mut impl io::Read) -> io::Result<i32> {
-    let mut b = [0u8; 4];
-    r.read_exact(&mut b)
-        .map_err(|_| io::Error::new(io::ErrorKind::UnexpectedEof, "the file ends early"))?;
-    Ok(i32::from_le_bytes(b))
-}
-
-/// Walk a ggml file's structure without loading it: header, filters, vocabulary and every
-/// tensor header, checking that each tensor's data lies inside the file. whisper.cpp aborts the
-/// process on some malformed files; this turns those into an error the user can read.
-pub fn validate(path: &Path) -> io::Result<(HParams, usize)> {
-    use std::io::{Seek, SeekFrom};
-    let bad = |msg: String| io::Error::new(io::ErrorKind::InvalidData, msg);
-    let hp = read_hparams(path)?;
-    let mut f = io::BufReader::new(File::open(path)?);
-    let len = f.get_ref().metadata()?.len();
-    f.seek(SeekFrom::Start(48))?;
-    let (n_mel, n_fft) = (read_i32(&mut f)?, read_i32(&mut f)?);
-    if !(1..=512).contains(&n_mel) || !(1..=4096).contains(&n_fft) {
-        return Err(bad(format!("implausible mel filter size {n_mel}x{n_fft}")));
-    }
-    f.seek(SeekFrom::Current(n_mel as i64 * n_fft as i64 * 4))?;
-    let n_vocab = read_i32(&mut f)?;
-    if !(0..=1_000_000).contains(&n_vocab) {
-        return Err(bad(format!("implausible vocabulary size {n_vocab}")));
-    }
-    for _ in 0..n_vocab {
-        let n = read_i32(&mut f)?;
-        if !(0..=1024).contains(&n) {
-            return Err(bad(format!("implausible token length {n}")));
-        }
-        f.seek(SeekFrom::Current(n as i64))?;
-    }
-    let mut tensors = 0;
-    loop {
-        let pos = f.stream_position()?;
-        if pos >= len {
-            break;
-        }
-        let (n_dims, name_len, ttype) = (read_i32(&mut f)?, read_i32(&mut f)?, read_i32(&mut f)?);
-        if !(1..=4).contains(&n_dims) || !(1..=256).contains(&name_len) {
-            return Err(bad(format!("bad tensor header at byte {pos}")));
-        }
-        let mut n: u64 = 1;
-        for _ in 0..n_dims {
-            let d = read_i32(&mut f)?;
-            if d <= 0 {
-                return Err(bad(format!("bad tensor dimension at byte {pos}")));
-            }
-            n = n.saturating_mul(d as u64);
-        }
-        let bytes = tensor_bytes(ttype, n)
-            .ok_or_else(|| bad(format!("unknown tensor type {ttype} at byte {pos}")))?;
-        let data_start = f.stream_position()? + name_len as u64;
-        if data_start + bytes > len {
-            return Err(bad(format!(
-                "truncated: tensor at byte {pos} needs {bytes} bytes, the file ends at {len}"
-            )));
-        }
-        f.seek(SeekFrom::Start(data_start + bytes))?;
-        tensors += 1;
-    }
-    if tensors == 0 {
-        return Err(bad("the file holds no tensors".into()));
-    }
-    Ok((hp, tensors))
+    validate::read_header(&mut File::open(path)?)
 }
