@@ -3,14 +3,20 @@
 //! - `source`: the `CaptureSource` trait the pipeline reads, and `WavSource` (a file)
 //! - `live`: live capture of both speakers, supervised, generic over a `StreamBackend`
 //! - `pulse`: the cpal stream backend and device discovery
-//! - `wav`: WAV decoding (any rate, 8/16/24/32-bit integer or 32-bit float) to per-channel f32
+//! - `wav`: WAV decoding (mono or stereo, 8 kHz to 192 kHz, 8/16/24/32-bit integer or 32-bit
+//!   float) to per-channel f32
+//! - `clean`: `sanitize` replaces NaN and infinite samples (and clips the rest to [-1, 1])
+//!   wherever samples enter warmcall
 //!
 //! Capture backends are found by name in `BACKENDS`.
 
+pub mod clean;
 pub mod live;
 pub mod pulse;
 pub mod source;
 pub mod wav;
+
+pub use clean::sanitize;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,7 +1,9 @@
 //! Capture sources behind one trait: where each speaker's samples come from.
 //!
 //! `WavSource` streams a WAV file (left = me, right = them; mono = me alone) in 20 ms blocks,
-//! either as fast as the pipeline takes them or paced at real speed like live capture.
+//! either as fast as the pipeline takes them or paced at real speed like live capture. NaN and
+//! infinite samples are replaced with silence as they are read; at the end of the file (or
+//! when the source is dropped) their count is reported as a warning on stderr.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -92,6 +94,9 @@ pub struct WavSource {
     /// Pacing: `Some(None)` until the first read starts the clock.
     realtime: Option<Option<Instant>>,
     delivered: u64,
+    /// NaN or infinite samples replaced so far, and whether that was reported.
+    replaced: u64,
+    reported: bool,
 }
 
 impl WavSource {
@@ -111,12 +116,6 @@ impl WavSource {
         let spec = reader.spec();
         let decode = super::wav::decode_of(path, spec)?;
         let channels = spec.channels as usize;
-        if channels == 0 || spec.sample_rate < 8_000 {
-            return Err(corrupt(format!(
-                "{channels} channels at {} Hz (need 1 or 2 channels at 8 kHz or more)",
-                spec.sample_rate
-            )));
-        }
         let samples = reader.len() as u64;
         if samples == 0 {
             return Err(WavError::Empty {
@@ -146,7 +145,26 @@ impl WavSource {
             reader,
             realtime: realtime.then_some(None),
             delivered: 0,
+            replaced: 0,
+            reported: false,
         })
+    }
+
+    /// NaN or infinite samples replaced with silence so far.
+    pub fn replaced_samples(&self) -> u64 {
+        self.replaced
+    }
+
+    /// Say once, on stderr, how many samples had to be replaced.
+    fn report(&mut self) {
+        if self.replaced > 0 && !self.reported {
+            self.reported = true;
+            tracing::warn!(
+                "{}: {} samples were NaN or infinite and were replaced by silence",
+                self.path.display(),
+                self.replaced
+            );
+        }
     }
 
     /// Seconds of audio in the file.
@@ -181,6 +199,7 @@ impl CaptureSource for WavSource {
             ch.clear();
         }
         if self.remaining == 0 {
+            self.report();
             return Ok(false);
         }
         let frames = (self.block_frames as u64).min(self.remaining) as usize;
@@ -194,6 +213,25 @@ impl CaptureSource for WavSource {
                 std::thread::sleep(wait);
             }
         }
+        self.read_frames(frames, out)?;
+        for ch in out.iter_mut() {
+            self.replaced += super::sanitize(ch) as u64;
+        }
+        self.remaining -= frames as u64;
+        self.delivered += frames as u64;
+        Ok(true)
+    }
+}
+
+impl Drop for WavSource {
+    fn drop(&mut self) {
+        self.report();
+    }
+}
+
+impl WavSource {
+    /// Decode `frames` interleaved frames into `out`, one `Vec` per channel.
+    fn read_frames(&mut self, frames: usize, out: &mut [Vec<f32>]) -> Result<(), CaptureError> {
         let err = |e: hound::Error| WavError::Corrupt {
             path: self.path.clone(),
             detail: e.to_string(),
@@ -212,14 +250,11 @@ impl CaptureSource for WavSource {
                     Some(r) => r.map_err(err)?,
                     None => 0.0,
                 };
-                // Channels beyond the second are not a speaker of ours.
                 if let Some(ch) = out.get_mut(c) {
                     ch.push(v);
                 }
             }
         }
-        self.remaining -= frames as u64;
-        self.delivered += frames as u64;
-        Ok(true)
+        Ok(())
     }
 }

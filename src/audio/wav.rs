@@ -1,15 +1,24 @@
 //! WAV decoding into per-channel f32 samples in [-1, 1].
+//!
+//! Accepted: mono (the rep) or stereo (left the rep, right the prospect), 8 kHz to 192 kHz,
+//! 8/16/24/32-bit integer or 32-bit float. NaN and infinite samples become silence and are
+//! counted (`WavAudio::replaced`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+/// Sample rates accepted, in Hz.
+pub const RATES: std::ops::RangeInclusive<u32> = 8_000..=192_000;
+
 /// A decoded file: one `Vec` per channel.
 #[derive(Debug, Clone)]
 pub struct WavAudio {
     pub sample_rate: u32,
     pub channels: Vec<Vec<f32>>,
+    /// Samples that were NaN or infinite (now silence).
+    pub replaced: usize,
 }
 
 impl WavAudio {
@@ -31,6 +40,12 @@ pub enum WavError {
     Unsupported { path: PathBuf, detail: String },
     #[error("{path}: the file holds no audio")]
     Empty { path: PathBuf },
+    #[error(
+        "{path}: {channels} channels: warmcall reads mono or stereo files (left channel the rep, right the prospect); mix it down to stereo first"
+    )]
+    Channels { path: PathBuf, channels: u16 },
+    #[error("{path}: sample rate {rate} Hz: warmcall reads 8 kHz to 192 kHz")]
+    Rate { path: PathBuf, rate: u32 },
 }
 
 /// Decode a WAV file from disk.
@@ -64,8 +79,26 @@ pub(crate) fn hound_error(path: &Path, e: hound::Error) -> WavError {
     }
 }
 
-/// The sample formats warmcall reads: 32-bit float, 8/16/24/32-bit integer.
+/// Check a file's layout (channels, rate, sample format) and say how its samples decode.
 pub(crate) fn decode_of(path: &Path, spec: hound::WavSpec) -> Result<Decode, WavError> {
+    if spec.channels == 0 {
+        return Err(WavError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "0 channels".into(),
+        });
+    }
+    if spec.channels > 2 {
+        return Err(WavError::Channels {
+            path: path.to_path_buf(),
+            channels: spec.channels,
+        });
+    }
+    if !RATES.contains(&spec.sample_rate) {
+        return Err(WavError::Rate {
+            path: path.to_path_buf(),
+            rate: spec.sample_rate,
+        });
+    }
     match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Float, 32) => Ok(Decode::Float),
         (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
@@ -83,14 +116,9 @@ pub fn read(reader: impl Read, path: &Path) -> Result<WavAudio, WavError> {
     let corrupt = |e: hound::Error| hound_error(path, e);
     let mut r = hound::WavReader::new(reader).map_err(corrupt)?;
     let spec = r.spec();
-    if spec.channels == 0 || spec.sample_rate == 0 {
-        return Err(WavError::Corrupt {
-            path: path.to_path_buf(),
-            detail: format!("{} channels at {} Hz", spec.channels, spec.sample_rate),
-        });
-    }
+    let decode = decode_of(path, spec)?;
     let n = spec.channels as usize;
-    let interleaved: Vec<f32> = match decode_of(path, spec)? {
+    let mut interleaved: Vec<f32> = match decode {
         Decode::Float => r.samples::<f32>().collect::<Result<_, _>>(),
         Decode::Int(scale) => r
             .samples::<i32>()
@@ -103,6 +131,7 @@ pub fn read(reader: impl Read, path: &Path) -> Result<WavAudio, WavError> {
             path: path.to_path_buf(),
         });
     }
+    let replaced = super::sanitize(&mut interleaved);
     let frames = interleaved.len() / n;
     let mut channels = vec![Vec::with_capacity(frames); n];
     for frame in interleaved.chunks_exact(n) {
@@ -113,6 +142,7 @@ pub fn read(reader: impl Read, path: &Path) -> Result<WavAudio, WavError> {
     Ok(WavAudio {
         sample_rate: spec.sample_rate,
         channels,
+        replaced,
     })
 }
 
