@@ -1,9 +1,7 @@
-//! The commands around the daemon: `config init/check/path`, the systemd unit, call-log
-//! retention, and `ctl` with no daemon running.
+//! The commands around the daemon: `config init/check/path`, the systemd unit, and `ctl` with
+//! no daemon running. (Call-log retention: `log_dir_safety.rs`.)
 
 mod common;
-
-use std::time::{Duration, SystemTime};
 
 use predicates::prelude::*;
 
@@ -91,26 +89,6 @@ fn config_check_names_file_line_and_column() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("end_after_silence"));
-}
-
-#[test]
-fn retention_deletes_only_old_call_logs() {
-    let dir = tempfile::tempdir().unwrap();
-    let old = dir.path().join("old.jsonl");
-    let new = dir.path().join("new.jsonl");
-    let other = dir.path().join("notes.txt");
-    for p in [&old, &new, &other] {
-        std::fs::write(p, "{}\n").unwrap();
-    }
-    let f = std::fs::File::options().write(true).open(&old).unwrap();
-    f.set_modified(SystemTime::now() - Duration::from_secs(40 * 86_400))
-        .unwrap();
-    let g = std::fs::File::options().write(true).open(&other).unwrap();
-    g.set_modified(SystemTime::now() - Duration::from_secs(40 * 86_400))
-        .unwrap();
-    assert_eq!(warmcall::sink::calllog::apply_retention(dir.path(), 0), 0);
-    assert_eq!(warmcall::sink::calllog::apply_retention(dir.path(), 30), 1);
-    assert!(!old.exists() && new.exists() && other.exists());
 }
 
 #[test]

@@ -76,6 +76,8 @@ impl From<StartError> for Failure {
             StartError::Capture(_) | StartError::UnknownVad(_) | StartError::Resample(_) => {
                 exit::INPUT
             }
+            // The directory is the user's setting to fix (like an invalid config).
+            StartError::LogDir { .. } => exit::CONFIG,
             StartError::Control { .. } | StartError::UnknownBackend(_) => exit::FAILURE,
         };
         Self::new(code, e)

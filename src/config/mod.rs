@@ -3,7 +3,8 @@
 //!
 //! Unknown keys are rejected, with file, line and column; so is a number outside its range
 //! (`end_after_silence` 2 to 3600 s, `min_interval` 0 to 3600 s, `retention_days` a whole
-//! number from 0 to 3650).
+//! number from 0 to 3650), and so is an empty directory (`dir = ""`, which would be the
+//! config file's own directory).
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ use crate::text::{line_col, show_number};
 #[serde(deny_unknown_fields)]
 struct RawRules {
     /// Directory of user rule files (default: `rules.d` beside the config file).
-    dir: Option<PathBuf>,
+    dir: Option<Spanned<PathBuf>>,
 }
 
 /// The `[asr]` section as written.
@@ -36,7 +37,7 @@ struct RawAsr {
 #[serde(deny_unknown_fields)]
 struct RawLog {
     /// Directory for call logs.
-    dir: Option<PathBuf>,
+    dir: Option<Spanned<PathBuf>>,
     /// Days call logs are kept.
     retention_days: Option<Spanned<i64>>,
 }
@@ -217,11 +218,20 @@ impl Config {
             )),
         };
         let base = path.parent().unwrap_or(Path::new("."));
-        let resolve = |d: PathBuf| if d.is_absolute() { d } else { base.join(d) };
+        // A directory setting resolved against the file's directory; "" is refused (it would
+        // be the config's own directory).
+        let dir = |v: Option<Spanned<PathBuf>>, name: &str| match v {
+            None => Ok(None),
+            Some(d) if d.get_ref().as_os_str().is_empty() => Err(invalid(
+                d.span().start,
+                format!("{name} is empty: name a directory, or leave the setting out"),
+            )),
+            Some(d) => Ok(Some(base.join(d.into_inner()))),
+        };
         let defaults = Self::defaults();
         Ok(Self {
             path: Some(path.to_path_buf()),
-            rules_dir: raw.rules.dir.map_or_else(|| base.join("rules.d"), resolve),
+            rules_dir: dir(raw.rules.dir, "[rules] dir")?.unwrap_or_else(|| base.join("rules.d")),
             model: raw
                 .asr
                 .model
@@ -231,7 +241,7 @@ impl Config {
                 Some("auto") => None,
                 Some(l) => Some(l.to_string()),
             },
-            log_dir: raw.log.dir.map_or(defaults.log_dir, resolve),
+            log_dir: dir(raw.log.dir, "[log] dir")?.unwrap_or(defaults.log_dir),
             retention_days: match raw.log.retention_days {
                 None => defaults.retention_days,
                 Some(d) if (0..=MAX_RETENTION_DAYS).contains(d.get_ref()) => *d.get_ref() as u32,
@@ -289,6 +299,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_directories_are_refused_at_their_place() {
+        for (text, name) in [
+            ("[log]\ndir = \"\"\n", "[log] dir"),
+            ("[rules]\ndir = \"\"\n", "[rules] dir"),
+        ] {
+            let e = Config::parse(Path::new("/etc/w/config.toml"), text).unwrap_err();
+            let e = e.to_string();
+            assert!(e.starts_with("/etc/w/config.toml:2:7: "), "{e}");
+            assert!(e.contains(name), "{e}");
+        }
+    }
 
     #[test]
     fn rules_dir_defaults_beside_the_file_and_resolves_relative_paths() {

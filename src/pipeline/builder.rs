@@ -181,14 +181,6 @@ impl Builder {
             Some(r) => r,
             None => crate::rules::load(&self.cfg)?,
         };
-        let call_sinks = match self.call_sinks.take() {
-            Some(c) => c,
-            None => {
-                let dir = self.opts.log_dir(&self.cfg);
-                calllog::apply_retention(&dir, self.cfg.retention_days);
-                session::call_logs(dir)
-            }
-        };
         let shared = Arc::new(Shared::default());
         let source = match self.source.take() {
             Some(s) => s,
@@ -208,8 +200,14 @@ impl Builder {
             Some(s) => s,
             None => self.default_services(source.as_ref()),
         };
-        let services = Running::start(&services, &hub_tx, &shared.stop)
+        let mut services = Running::start(&services, &hub_tx, &shared.stop)
             .map_err(|(path, source)| StartError::Control { path, source })?;
+        // Last, once everything else was checked: nothing of the user's is touched by a run
+        // that is refused.
+        let call_sinks = match self.call_sinks.take() {
+            Some(c) => c,
+            None => self.call_logs().inspect_err(|_| services.stop_now())?,
+        };
         let gate = Gate::start(Policy::of(&self.cfg), notifier);
         let parts = self.hub_parts(source.as_ref(), rules, call_sinks, gate);
         let stages = Stages {
@@ -275,6 +273,17 @@ impl Builder {
             to_hub: hub_tx,
             shared,
         }
+    }
+
+    /// The call-log directory, made private (a symlinked one checked), old logs deleted.
+    fn call_logs(&self) -> Result<CallSinks, StartError> {
+        let dir = self.opts.log_dir(&self.cfg);
+        crate::paths::private_dir(&dir).map_err(|source| StartError::LogDir {
+            path: dir.clone(),
+            source,
+        })?;
+        calllog::apply_retention(&dir, self.cfg.retention_days);
+        Ok(session::call_logs(dir))
     }
 
     fn open_source(&self, shared: &Shared) -> Result<Box<dyn CaptureSource>, StartError> {

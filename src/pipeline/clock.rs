@@ -75,6 +75,14 @@ mod tests {
     }
 
     #[test]
+    fn call_ids_have_the_shape_retention_looks_for() {
+        use crate::sink::calllog::is_call_id;
+        assert!(is_call_id(&call_id(at(1_795_356_191), 0x4f2a)));
+        assert!(is_call_id(&call_id(at(0), 0)));
+        assert!(is_call_id(&call_id(Timestamp::now(), nonce())));
+    }
+
+    #[test]
     fn wall_times_read_in_local_time() {
         let local = local("2026-11-22T14:03:11Z").unwrap();
         assert_eq!(local.len(), "2026-11-22 14:03:11".len());

@@ -75,15 +75,20 @@ impl Running {
     }
 
     /// Stop every service and join its thread.
-    pub fn stop(self) {
-        if let Some(server) = self.control {
+    pub fn stop(mut self) {
+        self.stop_now();
+    }
+
+    /// Stop every service and join its thread (a start that fails after they started).
+    pub fn stop_now(&mut self) {
+        if let Some(server) = self.control.take() {
             server.shutdown();
         }
-        if let Some((handle, thread)) = self.signals {
+        if let Some((handle, thread)) = self.signals.take() {
             handle.close();
             let _ = thread.join();
         }
-        if let Some(watcher) = self.watcher {
+        if let Some(watcher) = self.watcher.take() {
             watcher.stop();
         }
     }

@@ -1,5 +1,6 @@
 //! The per-call JSONL log: one file per call, 0600, in a 0700 directory; one `write_all` and
-//! flush per event, `sync_data` at the end of the call. Old logs are deleted by `retention`.
+//! flush per event, `sync_data` at the end of the call. Old logs are deleted by
+//! `apply_retention`, which touches nothing else in the directory.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -58,6 +59,10 @@ impl EventSink for CallLog {
 }
 
 /// Delete call logs older than `days` in `dir` (0 keeps everything); returns how many.
+///
+/// Only regular files named as warmcall names them (`<call id>.jsonl`) are candidates: the
+/// directory may be a folder of the user's, and a symlink, a directory or any other file in it
+/// is never touched, whatever its age.
 pub fn apply_retention(dir: &Path, days: u32) -> usize {
     if days == 0 {
         return 0;
@@ -68,14 +73,16 @@ pub fn apply_retention(dir: &Path, days: u32) -> usize {
     let limit = Duration::from_secs(u64::from(days) * 86_400);
     let mut removed = 0;
     for e in entries.flatten() {
-        let p = e.path();
-        let old = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|m| m.elapsed().ok())
-            .is_some_and(|age| age > limit);
-        if old && p.extension().is_some_and(|x| x == "jsonl") && std::fs::remove_file(&p).is_ok() {
+        // `DirEntry::file_type` and `metadata` do not follow symlinks.
+        let ours = e.file_type().is_ok_and(|t| t.is_file()) && is_call_log_name(&e.file_name());
+        let old = || {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age > limit)
+        };
+        if ours && old() && std::fs::remove_file(e.path()).is_ok() {
             removed += 1;
         }
     }
@@ -85,11 +92,47 @@ pub fn apply_retention(dir: &Path, days: u32) -> usize {
     removed
 }
 
+/// Whether `name` has the shape `pipeline::clock::call_id` gives: `2026-11-22T14-03-11Z-4f2a`.
+pub fn is_call_id(name: &str) -> bool {
+    const SHAPE: &[u8] = b"dddd-dd-ddTdd-dd-ddZ-xxxx";
+    name.len() == SHAPE.len()
+        && name.bytes().zip(SHAPE).all(|(c, &s)| match s {
+            b'd' => c.is_ascii_digit(),
+            b'x' => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+            _ => c == s,
+        })
+}
+
+/// `<call id>.jsonl`, as `CallLog::create` names a log.
+fn is_call_log_name(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .and_then(|n| n.strip_suffix(".jsonl"))
+        .is_some_and(is_call_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn only_call_id_shapes_are_call_ids() {
+        assert!(is_call_id("2026-11-22T14-03-11Z-4f2a"));
+        for not in [
+            "",
+            "my-notes",
+            "2026-11-22T14-03-11Z-4F2A",
+            "2026-11-22T14-03-11Z-4f2",
+            "2026-11-22T14-03-11Z-4f2ab",
+            "2026-11-22 14-03-11Z-4f2a",
+            "2026-11-22T14:03:11Z-4f2a",
+        ] {
+            assert!(!is_call_id(not), "{not}");
+        }
+        assert!(is_call_log_name("2026-11-22T14-03-11Z-4f2a.jsonl".as_ref()));
+        assert!(!is_call_log_name("2026-11-22T14-03-11Z-4f2a.json".as_ref()));
+    }
 
     #[test]
     fn files_are_0600_in_0700_dirs_and_never_replaced() {
