@@ -184,11 +184,17 @@ impl<'a> Ct2Model<'a> {
                 dtype: format!("code {code}"),
             })?;
             let nbytes = c.u32("variable size")? as usize;
-            let expected = dims.iter().product::<usize>().max(1) * dtype.size();
-            if nbytes != expected {
+            // Checked: a shape's element count can exceed the address space.
+            let expected = dims
+                .iter()
+                .try_fold(1usize, |n, &d| n.checked_mul(d))
+                .and_then(|n| n.max(1).checked_mul(dtype.size()));
+            if expected != Some(nbytes) {
+                let needs =
+                    expected.map_or_else(|| "more than can be addressed".into(), |e| e.to_string());
                 return Err(ImportError::Corrupt {
                     detail: format!(
-                        "variable {name}: {nbytes} bytes stored, shape {dims:?} needs {expected}"
+                        "variable {name}: {nbytes} bytes stored, shape {dims:?} needs {needs}"
                     ),
                 });
             }
