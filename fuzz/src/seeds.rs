@@ -54,6 +54,14 @@ pub fn write_all(dir: &Path) -> io::Result<()> {
         let head: String = text.lines().take(12).map(|l| format!("{l}\n")).collect();
         put("analyze", name, head.as_bytes())?;
     }
+    for cmd in ["status", "pause", "resume", "end-call", "reload"] {
+        put("control", cmd, format!("{cmd}\n").as_bytes())?;
+    }
+    put(
+        "control",
+        "answer",
+        br#"{"ok":false,"busy":true,"error":"the daemon is busy"}"#,
+    )?;
     Ok(())
 }
 

@@ -6,12 +6,17 @@
 //! into `tests/fuzz_regressions.rs`, which feeds it every saved finding in
 //! `tests/fuzz-regressions/<target>/`.
 
+use std::io::Write;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use warmcall::audio::source::{CaptureSource, WavSource};
 use warmcall::audio::wav;
 use warmcall::config::Config;
+use warmcall::control::server::{Limits, serve};
+use warmcall::control::{Reply, Request, Status};
 use warmcall::event::Speaker;
 use warmcall::model::{ct2::Ct2Model, ggml, import};
 use warmcall::rules::engine::explain;
@@ -29,6 +34,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("rules", rules),
     ("config", config),
     ("analyze", analyze),
+    ("control", control),
 ];
 
 /// One target: input bytes in, the user's error message out.
@@ -134,6 +140,35 @@ pub fn config(data: &[u8]) -> Result<(), String> {
     assert!(c.end_after_silence.is_finite() && c.min_interval.is_finite());
     let _ = c.restart_needed(&Config::defaults());
     Ok(())
+}
+
+/// A control connection: the bytes a client sends, read by the server within its deadline and
+/// answered (the daemon never answers here, so a command is answered "busy"); then the same
+/// bytes as an answer line the client reads.
+pub fn control(data: &[u8]) -> Result<(), String> {
+    let (server_end, mut client_end) = UnixStream::pair().map_err(|e| e.to_string())?;
+    // What fits the socket buffer without blocking; then the client is done sending.
+    client_end
+        .set_nonblocking(true)
+        .map_err(|e| e.to_string())?;
+    let _ = client_end.write(data);
+    let _ = client_end.shutdown(std::net::Shutdown::Write);
+    let (tx, _rx) = crossbeam_channel::bounded::<Request>(1);
+    let limits = Limits {
+        read: Duration::from_secs(1),
+        answer: Duration::ZERO,
+        connections: 1,
+    };
+    let _ = serve(server_end, &tx, limits);
+    let text = String::from_utf8_lossy(data);
+    let line = text.lines().next().unwrap_or_default();
+    let reply = Reply::parse(line);
+    let _ = serde_json::from_str::<Status>(line);
+    if reply.ok {
+        Ok(())
+    } else {
+        Err(format!("a refusal (busy: {})", reply.busy))
+    }
 }
 
 /// `analyze` input: transcript JSON Lines parsed and replayed through the built-in pack.

@@ -121,21 +121,18 @@ pub fn ctl(cmd: Command) -> Outcome {
             "XDG_RUNTIME_DIR is not set, so there is no control socket",
         )
     })?;
-    let answer = control::request(&path, cmd).map_err(|e| {
-        Failure::new(
+    let answer = control::request(&path, cmd).map_err(|e| Failure::new(exit::FAILURE, e))?;
+    println!("{answer}");
+    let reply = control::Reply::parse(&answer);
+    if reply.busy {
+        Err(Failure::new(
             exit::FAILURE,
             format!(
-                "no warmcall daemon answers at {} ({e}); is it running?",
-                path.display()
+                "the daemon is busy and did not carry out `{}`; try again",
+                cmd.as_str()
             ),
-        )
-    })?;
-    println!("{answer}");
-    let ok = serde_json::from_str::<serde_json::Value>(&answer)
-        .ok()
-        .and_then(|v| v.get("ok").and_then(|o| o.as_bool()))
-        .unwrap_or(true);
-    if ok {
+        ))
+    } else if reply.ok {
         Ok(())
     } else {
         Err(Failure::new(
