@@ -18,6 +18,7 @@ pub mod model;
 pub mod notify;
 pub mod paths;
 pub mod pipeline;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod sink;

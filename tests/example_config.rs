@@ -42,8 +42,8 @@ fn the_config_init_default_parses_to_the_defaults() {
         (d.model, d.language, d.retention_days)
     );
     assert_eq!(
-        (c.end_after_silence, c.quiet, c.min_interval),
-        (d.end_after_silence, d.quiet, d.min_interval)
+        (c.end_after_silence, c.quiet, c.min_interval, c.redact),
+        (d.end_after_silence, d.quiet, d.min_interval, d.redact)
     );
 }
 

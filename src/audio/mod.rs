@@ -3,6 +3,8 @@
 //! - `source`: the `CaptureSource` trait the pipeline reads, and `WavSource` (a file)
 //! - `live`: live capture of both speakers, supervised, generic over a `StreamBackend`
 //! - `pulse`: the cpal stream backend and device discovery
+//! - `server`: the connection to the sound server, made where libpulse would make it
+//!   (`pulse_env`: its socket and cookie), with refusals said as such
 //! - `wav`: WAV decoding (mono or stereo, 8 kHz to 192 kHz, 8/16/24/32-bit integer or 32-bit
 //!   float) to per-channel f32
 //! - `clean`: `sanitize` replaces NaN and infinite samples (and clips the rest to [-1, 1])
@@ -13,6 +15,8 @@
 pub mod clean;
 pub mod live;
 pub mod pulse;
+pub mod pulse_env;
+pub mod server;
 pub mod source;
 pub mod wav;
 
@@ -59,7 +63,7 @@ fn open_pulse(req: &CaptureRequest) -> Result<Box<dyn CaptureSource>, CaptureErr
         ..live::LiveOptions::default()
     };
     let timing = live::Supervision::default();
-    let source = live::LiveSource::open(pulse::Cpal::new(), opts, timing, req.stop.clone())?;
+    let source = live::LiveSource::open(pulse::Cpal::new()?, opts, timing, req.stop.clone())?;
     Ok(Box::new(source))
 }
 

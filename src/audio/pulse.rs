@@ -1,6 +1,7 @@
 //! The cpal capture backend (cpal is vendored, see `vendor/README.md`): device discovery on
-//! PulseAudio's native protocol where the server runs (PipeWire's pulse server included), else
-//! cpal's default host, and stream building for `live::LiveSource`.
+//! PulseAudio's native protocol (PipeWire's pulse server included), connected by `server` the
+//! way libpulse connects, with no fallback to raw ALSA devices; and stream building for
+//! `live::LiveSource`.
 //!
 //! The audio callback only converts to mono and pushes into a lock-free ring (rtrb); on
 //! overflow it drops and counts. It never blocks, locks or allocates. The error callback only
@@ -26,12 +27,10 @@ pub struct DeviceInfo {
     pub default_monitor: bool,
 }
 
-/// The audio host: PulseAudio's native protocol where the server runs, else cpal's default.
-pub fn host() -> cpal::Host {
-    if let Ok(h) = cpal::host_from_id(cpal::HostId::PulseAudio) {
-        return h;
-    }
-    cpal::default_host()
+/// The audio host: the sound server's native protocol, connected the way libpulse connects
+/// (`server`); no fallback to raw ALSA devices.
+pub fn host() -> Result<cpal::Host, CaptureError> {
+    Ok(super::server::connect()?)
 }
 
 fn dev_id(d: &cpal::Device) -> String {
@@ -56,7 +55,7 @@ fn default_monitor_id(host: &cpal::Host) -> Option<String> {
 
 /// Every capture device, monitors marked.
 pub fn list_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
-    let host = host();
+    let host = host()?;
     let default_in = host.default_input_device().map(|d| dev_id(&d));
     let default_mon = default_monitor_id(&host);
     let devices = host
@@ -118,20 +117,19 @@ pub struct Cpal {
 }
 
 impl Cpal {
-    pub fn new() -> Self {
-        Self { host: host() }
-    }
-}
-
-impl Default for Cpal {
-    fn default() -> Self {
-        Self::new()
+    /// Connect to the sound server; its refusal or absence is the error.
+    pub fn new() -> Result<Self, CaptureError> {
+        Ok(Self { host: host()? })
     }
 }
 
 impl StreamBackend for Cpal {
+    /// A fresh connection: the old one may belong to a sound server that is gone. If the
+    /// server cannot be reached yet, the old host stays and the rebuild fails and backs off.
     fn reconnect(&mut self) {
-        self.host = host();
+        if let Ok(h) = host() {
+            self.host = h;
+        }
     }
 
     fn open(

@@ -20,6 +20,8 @@ pub enum CaptureError {
     Wav(#[from] WavError),
     #[error("{0}")]
     Device(String),
+    #[error(transparent)]
+    Server(#[from] super::server::ServerError),
 }
 
 /// Whether a source is a recording or the live call; decides how the run is cut into calls.

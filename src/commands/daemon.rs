@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::outcome::{Failure, Outcome, exit};
 use crate::audio::pulse;
+use crate::audio::source::CaptureError;
 use crate::cli::ConfigCommand;
 use crate::config::{Config, DEFAULT_TOML};
 use crate::control::{self, Command};
@@ -12,11 +13,12 @@ use crate::paths;
 
 /// `warmcall devices`: capture devices, monitors and defaults marked, with config lines.
 pub fn devices() -> Outcome {
-    let list = pulse::list_devices().map_err(|e| {
-        Failure::new(
+    let list = pulse::list_devices().map_err(|e| match e {
+        CaptureError::Server(_) => Failure::new(exit::AUDIO, e),
+        _ => Failure::new(
             exit::AUDIO,
             format!("{e} (is PulseAudio or PipeWire running for this user?)"),
-        )
+        ),
     })?;
     if list.is_empty() {
         println!("no capture devices found");

@@ -72,7 +72,7 @@ impl From<StartError> for Failure {
         let code = match &e {
             StartError::Rules(_) => exit::CONFIG,
             StartError::Model(m) => asr_code(m),
-            StartError::Capture(CaptureError::Device(_)) => exit::AUDIO,
+            StartError::Capture(CaptureError::Device(_) | CaptureError::Server(_)) => exit::AUDIO,
             StartError::Capture(_) | StartError::UnknownVad(_) | StartError::Resample(_) => {
                 exit::INPUT
             }

@@ -40,6 +40,8 @@ struct RawLog {
     dir: Option<Spanned<PathBuf>>,
     /// Days call logs are kept.
     retention_days: Option<Spanned<i64>>,
+    /// Redact card, ID and phone numbers and e-mail addresses in transcripts (default true).
+    redact: Option<bool>,
 }
 
 /// The `[devices]` section as written.
@@ -98,6 +100,8 @@ pub struct Config {
     pub log_dir: PathBuf,
     /// Days call logs are kept (0 = forever).
     pub retention_days: u32,
+    /// Replace personal data in transcripts and evidence before they are written (`redact`).
+    pub redact: bool,
     /// Capture devices (by id or name); `None` = the desktop default.
     pub device_me: Option<String>,
     pub device_them: Option<String>,
@@ -179,6 +183,7 @@ impl Config {
             language: Some("en".into()),
             log_dir: paths::calls_dir(),
             retention_days: 30,
+            redact: true,
             device_me: None,
             device_them: None,
             end_after_silence: 30.0,
@@ -256,6 +261,7 @@ impl Config {
                     ));
                 }
             },
+            redact: raw.log.redact.unwrap_or(defaults.redact),
             device_me: raw.devices.me,
             device_them: raw.devices.them,
             end_after_silence: range(
@@ -345,6 +351,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!((c.retention_days, c.min_interval), (3650, 3600.0));
+    }
+
+    #[test]
+    fn redaction_is_on_by_default_and_a_bad_value_is_placed() {
+        let path = Path::new("c.toml");
+        assert!(Config::parse(path, "").unwrap().redact);
+        assert!(Config::defaults().redact);
+        assert!(
+            !Config::parse(path, "[log]\nredact = false\n")
+                .unwrap()
+                .redact
+        );
+        let e = Config::parse(path, "[log]\nretention_days = 3\nredact = \"no\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:3:10:"), "{e}");
+        let e = Config::parse(path, "[log]\nredcat = true\n").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:2:1:"), "{e}");
     }
 
     #[test]

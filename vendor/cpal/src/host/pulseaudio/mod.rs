@@ -154,6 +154,12 @@ impl Host {
 
         Ok(Self { client })
     }
+
+    /// A host on a client the application connected itself (warmcall: with the socket and
+    /// cookie libpulse would use, which `Client::from_env` does not find).
+    pub fn from_client(client: pulseaudio::Client) -> Self {
+        Self { client }
+    }
 }
 
 impl HostTrait for Host {
