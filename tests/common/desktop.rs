@@ -25,6 +25,8 @@ pub struct Desktop {
     pub dir: tempfile::TempDir,
     pulse: Option<Child>,
     bus: Option<Child>,
+    /// The sound server runs as this user (`None`: as the test's user).
+    server_uid: Option<u32>,
 }
 
 const PA: &str = "load-module module-native-protocol-unix
@@ -37,12 +39,31 @@ set-default-source virtmic
 
 impl Desktop {
     pub fn new() -> Self {
+        Self::start(None)
+    }
+
+    /// A desktop whose sound server runs as another user (`uid`, e.g. nobody), so it lets
+    /// the test's processes in by their cookie alone: a server of the same user also admits
+    /// a client by its socket credentials, whatever cookie it sends.
+    pub fn with_server_user(uid: u32) -> Self {
+        Self::start(Some(uid))
+    }
+
+    fn start(server_uid: Option<u32>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("test.pa"), PA).unwrap();
+        if let Some(uid) = server_uid {
+            // The server creates its runtime and cookie directories here.
+            std::fs::create_dir(dir.path().join("config")).unwrap();
+            for p in [dir.path(), &dir.path().join("config")] {
+                std::os::unix::fs::chown(p, Some(uid), Some(uid)).unwrap();
+            }
+        }
         let mut d = Self {
             dir,
             pulse: None,
             bus: None,
+            server_uid,
         };
         d.start_pulse();
         d
@@ -68,7 +89,16 @@ impl Desktop {
     }
 
     pub fn start_pulse(&mut self) {
-        let mut cmd = Command::new("pulseaudio");
+        let mut cmd = match self.server_uid {
+            None => Command::new("pulseaudio"),
+            Some(uid) => {
+                let mut c = Command::new("setpriv");
+                c.arg(format!("--reuid={uid}"))
+                    .arg(format!("--regid={uid}"))
+                    .args(["--clear-groups", "pulseaudio"]);
+                c
+            }
+        };
         cmd.args([
             "-n",
             "--daemonize=no",
@@ -79,18 +109,29 @@ impl Desktop {
         .arg(self.rt().join("test.pa"))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+        // The server writes its cookie to $XDG_CONFIG_HOME/pulse/cookie, where libpulse
+        // clients and warmcall look for it.
         self.env(&mut cmd);
-        // The server writes its cookie under $XDG_CONFIG_HOME/pulse when that is set, but the
-        // pure-Rust client cpal uses looks only in $HOME/.config/pulse: keep them agreeing.
-        cmd.env_remove("XDG_CONFIG_HOME");
         self.pulse = Some(cmd.spawn().expect("pulseaudio (scripts/setup installs it)"));
         let ok = wait_for(10.0, || {
             let mut c = Command::new("pactl");
             c.arg("info").stdout(Stdio::null()).stderr(Stdio::null());
-            self.env(&mut c);
+            self.pulse_client_env(&mut c);
             c.status().is_ok_and(|s| s.success())
         });
         assert!(ok, "PulseAudio did not come up");
+    }
+
+    /// Environment for a libpulse tool (pactl, paplay). libpulse will not look for the
+    /// socket in a runtime directory of another user, so it is named for it then.
+    fn pulse_client_env(&self, cmd: &mut Command) {
+        self.env(cmd);
+        if self.server_uid.is_some() {
+            cmd.env(
+                "PULSE_SERVER",
+                format!("unix:{}", self.rt().join("pulse/native").display()),
+            );
+        }
     }
 
     /// Kill the sound server (as a crash would).
@@ -141,7 +182,7 @@ impl Desktop {
     pub fn play(&self, sink: &str, wav: &Path) -> Child {
         let mut cmd = Command::new("paplay");
         cmd.arg(format!("--device={sink}")).arg(wav);
-        self.env(&mut cmd);
+        self.pulse_client_env(&mut cmd);
         cmd.spawn().expect("paplay")
     }
 }
