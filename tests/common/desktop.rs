@@ -1,6 +1,7 @@
 #![allow(dead_code)]
-//! Real desktop parts for the daemon tests: a PulseAudio server with null sinks, a private
-//! D-Bus session bus, and a notification server (zbus) that records every Notify call.
+//! Real desktop parts for the daemon tests: a sound server with null sinks (PulseAudio, or
+//! PipeWire with pipewire-pulse and WirePlumber), a private D-Bus session bus, and a
+//! notification server (zbus) that records every Notify call.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,10 +24,12 @@ pub fn wait_for(secs: f64, mut f: impl FnMut() -> bool) -> bool {
 /// A private runtime directory (XDG_RUNTIME_DIR and HOME of the test's processes).
 pub struct Desktop {
     pub dir: tempfile::TempDir,
-    pulse: Option<Child>,
+    /// The sound server's processes.
+    pulse: Vec<Child>,
     bus: Option<Child>,
     /// The sound server runs as this user (`None`: as the test's user).
     server_uid: Option<u32>,
+    pipewire: bool,
 }
 
 const PA: &str = "load-module module-native-protocol-unix
@@ -39,17 +42,23 @@ set-default-source virtmic
 
 impl Desktop {
     pub fn new() -> Self {
-        Self::start(None)
+        Self::start(None, false)
+    }
+
+    /// A desktop on PipeWire: pipewire, WirePlumber and pipewire-pulse (PulseAudio's protocol)
+    /// on a private session bus, with the same null sinks.
+    pub fn pipewire() -> Self {
+        Self::start(None, true)
     }
 
     /// A desktop whose sound server runs as another user (`uid`, e.g. nobody), so it lets
     /// the test's processes in by their cookie alone: a server of the same user also admits
     /// a client by its socket credentials, whatever cookie it sends.
     pub fn with_server_user(uid: u32) -> Self {
-        Self::start(Some(uid))
+        Self::start(Some(uid), false)
     }
 
-    fn start(server_uid: Option<u32>) -> Self {
+    fn start(server_uid: Option<u32>, pipewire: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("test.pa"), PA).unwrap();
         if let Some(uid) = server_uid {
@@ -61,10 +70,15 @@ impl Desktop {
         }
         let mut d = Self {
             dir,
-            pulse: None,
+            pulse: Vec::new(),
             bus: None,
             server_uid,
+            pipewire,
         };
+        if pipewire {
+            // WirePlumber needs the session bus.
+            d.start_bus();
+        }
         d.start_pulse();
         d
     }
@@ -88,7 +102,11 @@ impl Desktop {
         format!("unix:path={}", self.rt().join("bus").display())
     }
 
+    /// Start the sound server (PulseAudio, or the PipeWire trio) with its null sinks.
     pub fn start_pulse(&mut self) {
+        if self.pipewire {
+            return self.start_pipewire();
+        }
         let mut cmd = match self.server_uid {
             None => Command::new("pulseaudio"),
             Some(uid) => {
@@ -112,14 +130,42 @@ impl Desktop {
         // The server writes its cookie to $XDG_CONFIG_HOME/pulse/cookie, where libpulse
         // clients and warmcall look for it.
         self.env(&mut cmd);
-        self.pulse = Some(cmd.spawn().expect("pulseaudio (scripts/setup installs it)"));
-        let ok = wait_for(10.0, || {
-            let mut c = Command::new("pactl");
-            c.arg("info").stdout(Stdio::null()).stderr(Stdio::null());
-            self.pulse_client_env(&mut c);
-            c.status().is_ok_and(|s| s.success())
-        });
-        assert!(ok, "PulseAudio did not come up");
+        self.pulse
+            .push(cmd.spawn().expect("pulseaudio (scripts/setup installs it)"));
+        assert!(self.wait_pactl(), "PulseAudio did not come up");
+    }
+
+    fn wait_pactl(&self) -> bool {
+        wait_for(10.0, || self.pactl(&["info"]))
+    }
+
+    fn pactl(&self, args: &[&str]) -> bool {
+        let mut c = Command::new("pactl");
+        c.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+        self.pulse_client_env(&mut c);
+        c.status().is_ok_and(|s| s.success())
+    }
+
+    /// PipeWire, WirePlumber and pipewire-pulse, then the null sinks through pactl.
+    fn start_pipewire(&mut self) {
+        for prog in ["pipewire", "wireplumber", "pipewire-pulse"] {
+            let mut c = Command::new(prog);
+            c.stdout(Stdio::null()).stderr(Stdio::null());
+            self.env(&mut c);
+            let child = c.spawn().unwrap_or_else(|e| {
+                panic!("{prog}: {e} (scripts/setup installs pipewire, pipewire-pulse, wireplumber)")
+            });
+            self.pulse.push(child);
+            if prog == "pipewire" {
+                let sock = self.rt().join("pipewire-0");
+                assert!(wait_for(10.0, || sock.exists()), "PipeWire did not come up");
+            }
+        }
+        assert!(self.wait_pactl(), "pipewire-pulse did not come up");
+        for line in PA.lines().filter(|l| !l.contains("native-protocol")) {
+            let args: Vec<&str> = line.split_whitespace().collect();
+            assert!(self.pactl(&args), "pactl {line} failed on PipeWire");
+        }
     }
 
     /// Environment for a libpulse tool (pactl, paplay). libpulse will not look for the
@@ -134,9 +180,9 @@ impl Desktop {
         }
     }
 
-    /// Kill the sound server (as a crash would).
+    /// Kill the sound server (as a crash would): every process of it.
     pub fn kill_pulse(&mut self) {
-        if let Some(mut p) = self.pulse.take() {
+        for mut p in self.pulse.drain(..).rev() {
             let _ = p.kill();
             let _ = p.wait();
         }
