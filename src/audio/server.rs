@@ -105,7 +105,11 @@ fn handshake_error(path: &Path, e: pulseaudio::ClientError, hint: String) -> Ser
         }
         C::Io(e) | C::Protocol(P::Io(e)) => ServerError::Refused {
             at,
-            detail: format!("it closed the connection ({e})"),
+            detail: if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                "it closed the connection during the handshake".into()
+            } else {
+                format!("the handshake failed ({e})")
+            },
             hint,
         },
         other => ServerError::Unusable {

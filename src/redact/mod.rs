@@ -7,12 +7,15 @@
 //! com"), and the rule stage's normalised form of it (lowercase, digits spaced), so the same
 //! call redacts a transcript line and a flag's evidence. Ordinary numbers of sales talk are
 //! kept: quantities, prices, percentages, times, dates, years ("two hundred firms", "$1,200",
-//! "15 percent", "the 3rd of March at 2:30", "2024"). See `digits` and `email` for the exact
-//! rules.
+//! "15 percent", "the 3rd of March at 2:30", "2024"). See `digits`, `classify` and `email` for
+//! the exact rules.
 //!
-//! Where it goes: the hub calls [`redact`] on each transcript's text before the rule stage
-//! and the sinks see it, and on each flag's evidence, when `[log] redact` is on (the default).
+//! For the hub, when `[log] redact` is on (the default): call [`redact`] on each transcript's
+//! text before the rule stage and the sinks see it (a flag's evidence is then drawn from
+//! redacted text; the rule stage's normalisation collapses repeated words, "one one one" →
+//! "1", so digits cannot be recognised after it), and on each flag's evidence as well.
 
+mod classify;
 mod digits;
 mod email;
 mod tokens;

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod daemon;
 pub mod desktop;
+pub mod user_manager;
 
 use std::path::PathBuf;
 
