@@ -7,7 +7,7 @@ mod common;
 use std::os::unix::net::UnixDatagram;
 use std::process::Command;
 
-use common::daemon::{Daemon, ctl, play_both, short_call};
+use common::daemon::{DECODE_WAIT, Daemon, ctl, play_both, short_call};
 use common::desktop::{Desktop, notification_server, wait_for};
 use warmcall::event::{Event, Flag, Gap, Speaker, Transcript};
 
@@ -21,7 +21,7 @@ fn live_call_is_coached_with_notifications_and_a_complete_log() {
     let (me, them) = short_call(&desk, 1.0);
     play_both(&desk, &me, &them);
     assert!(
-        wait_for(15.0, || d.has_flag("urgency-pressure")),
+        wait_for(DECODE_WAIT, || d.has_flag("urgency-pressure")),
         "flags: {:?}\n{}",
         d.flags(),
         d.stderr_text()
@@ -132,7 +132,7 @@ fn sound_server_restart_mid_call_is_survived_with_a_gap() {
     let (me, them) = short_call(&desk, 0.5);
     play_both(&desk, &me, &them);
     assert!(
-        wait_for(10.0, || d.has_flag("objection")),
+        wait_for(DECODE_WAIT, || d.has_flag("objection")),
         "{:?}",
         d.flags()
     );
@@ -141,7 +141,7 @@ fn sound_server_restart_mid_call_is_survived_with_a_gap() {
     desk.start_pulse();
     // The daemon rebuilds its streams with backoff; then later speech is coached again.
     assert!(
-        wait_for(20.0, || d
+        wait_for(60.0, || d
             .events()
             .iter()
             .any(|e| matches!(e, Event::Gap { .. }))),
@@ -151,7 +151,7 @@ fn sound_server_restart_mid_call_is_survived_with_a_gap() {
     let before = d.flags().iter().filter(|f| f.rule == "chasing").count();
     play_both(&desk, &me, &them);
     assert!(
-        wait_for(15.0, || d
+        wait_for(DECODE_WAIT, || d
             .flags()
             .iter()
             .filter(|f| f.rule == "chasing")
@@ -187,7 +187,7 @@ fn without_a_notification_server_flags_are_logged_and_it_is_said_once() {
     let (me, them) = short_call(&desk, 1.0);
     play_both(&desk, &me, &them);
     assert!(
-        wait_for(15.0, || d.has_flag("urgency-pressure")),
+        wait_for(DECODE_WAIT, || d.has_flag("urgency-pressure")),
         "{:?}",
         d.flags()
     );
@@ -215,6 +215,8 @@ fn a_notification_server_that_never_answers_does_not_hold_up_coaching() {
     let d = Daemon::start(&desk, false, &[]);
     let (me, them) = short_call(&desk, 1.0);
     play_both(&desk, &me, &them);
+    // A tight bound on purpose: a pipeline held up by the silent server would still get there
+    // (the D-Bus call gives up eventually), only later.
     assert!(
         wait_for(15.0, || d.has_flag("urgency-pressure")),
         "the pipeline stalled behind the notification server: {:?}",
@@ -244,7 +246,7 @@ fn an_invalid_reload_keeps_the_running_rules() {
     let (me, them) = short_call(&desk, 1.0);
     play_both(&desk, &me, &them);
     assert!(
-        wait_for(15.0, || d.has_flag("chasing")),
+        wait_for(DECODE_WAIT, || d.has_flag("chasing")),
         "old rules no longer in force: {:?}",
         d.flags()
     );

@@ -7,6 +7,10 @@ use std::process::{Child, Command, Stdio};
 use super::desktop::{Desktop, split_call, wait_for};
 use warmcall::event::{Event, Flag, Speaker, Transcript};
 
+/// How long a test waits for speech to be decoded: whisper on a loaded two-core machine can
+/// take tens of seconds per phrase. A bound, not a timing claim.
+pub const DECODE_WAIT: f64 = 120.0;
+
 pub struct Daemon {
     pub child: Child,
     pub logs: PathBuf,
@@ -106,7 +110,7 @@ impl Daemon {
     }
 
     pub fn terminate(self) -> (std::process::ExitStatus, Vec<Event>) {
-        self.terminate_within(20.0)
+        self.terminate_within(DECODE_WAIT)
     }
 
     /// SIGTERM, then wait up to `secs` for the exit (the queued phrases are decoded first).
