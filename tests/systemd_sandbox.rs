@@ -253,7 +253,7 @@ fn phrases(status: &str) -> u64 {
 fn heard(home: &Path, speaker: Speaker) -> usize {
     call_events(home)
         .iter()
-        .filter(|e| matches!(e, Event::Transcript { speaker: s, .. } if *s == speaker))
+        .filter(|e| matches!(e, Event::Transcript(t) if t.speaker == speaker))
         .count()
 }
 
