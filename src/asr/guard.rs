@@ -3,7 +3,8 @@
 //! - segments whisper itself marks as no-speech (high no-speech probability with a low
 //!   average log-probability) are dropped;
 //! - non-speech annotations ("[BLANK_AUDIO]", "(music)", "♪") are removed;
-//! - repetition loops ("thank you thank you thank you …") are cut to one;
+//! - repetition loops ("thank you thank you thank you …") are cut to one, numbers excepted
+//!   ("1111 1111 1111 1111" is a card number, not a loop);
 //! - a transcript far longer than the audio allows is dropped;
 //! - stock hallucinations ("Thank you.", "Thanks for watching!", subtitle credits) are dropped
 //!   unless the phrase carries clear speech evidence;
@@ -78,8 +79,16 @@ fn strip_annotations(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A word of a number read out or written: digits, or what normalisation leaves of a digit
+/// word ("one" → "1") and the words people use between them ("oh", "double").
+fn numeric(key: &str) -> bool {
+    (!key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()))
+        || matches!(key, "oh" | "o" | "double" | "triple")
+}
+
 /// Cut any run of an n-gram (n = 1..=8) repeated three or more times (twice for three words
-/// or more) down to one.
+/// or more) down to one. Numbers are never cut: "1111 1111 1111 1111" and "one one one one"
+/// are what a card number sounds like, and a number cut short would escape redaction.
 pub fn cut_loops(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     let key = |w: &str| text::normalize(w);
@@ -92,6 +101,9 @@ pub fn cut_loops(text: &str) -> String {
         for n in 1..=8 {
             if i + 2 * n > words.len() {
                 break;
+            }
+            if keys[i..i + n].iter().all(|k| numeric(k)) {
+                continue;
             }
             // How many times does words[i..i+n] repeat back to back?
             let mut reps = 1;
@@ -210,6 +222,14 @@ mod tests {
             "so thank you, bye"
         );
         assert_eq!(cut_loops("I do, I do."), "I do, I do.");
+        // Numbers are not loops.
+        for number in [
+            "My card is 4111 1111 1111 1111.",
+            "four one one one, one one one one, one one one one, one one one one",
+            "five five double oh, oh oh oh oh, oh oh oh four",
+        ] {
+            assert_eq!(cut_loops(number), number);
+        }
         assert_eq!(
             cut_loops("And so my fellow Americans. And so my fellow Americans."),
             "And so my fellow Americans."
