@@ -9,6 +9,7 @@ use super::outcome::{Failure, Outcome, exit};
 use crate::cli::{RulesCommand, SpeakerArg};
 use crate::config::Config;
 use crate::event::{Event, Speaker, Utterance};
+use crate::pipeline::redaction::Redaction;
 use crate::report::log::{CallLog, is_event_log};
 use crate::rules::CompiledRules;
 use crate::rules::engine::explain;
@@ -89,7 +90,9 @@ fn call_log_utterances(path: &Path, text: &str) -> Result<Vec<Utterance>, Failur
 /// `warmcall analyze FILE` / `--transcript FILE`: a transcript or a call log, `-` for stdin.
 pub fn analyze(input: Option<PathBuf>, config: Option<&Path>) -> Outcome {
     let input = input.ok_or_else(|| Failure::new(exit::USAGE, "analyze needs a FILE (or -)"))?;
-    let rules = load_rules(config)?;
+    let cfg = Config::load(config).map_err(|e| Failure::new(exit::CONFIG, e))?;
+    let rules = rules_of(&cfg)?;
+    let redaction = Redaction { on: cfg.redact };
     let text = read_input(&input)?;
     if text.trim().is_empty() {
         return Err(Failure::new(
@@ -110,8 +113,17 @@ pub fn analyze(input: Option<PathBuf>, config: Option<&Path>) -> Outcome {
             e.message
         );
     }
+    // As the daemon does: words redacted before the rule stage, and every event printed.
+    let utts: Vec<Utterance> = utts
+        .into_iter()
+        .map(|mut u| {
+            u.text = redaction.text(&u.text);
+            u
+        })
+        .collect();
     let events = replay(rules, &utts);
-    print_events(&events)?;
+    let printed: Vec<_> = events.iter().map(|e| redaction.event(e)).collect();
+    print_events(printed.iter().map(AsRef::as_ref))?;
     if errors.is_empty() {
         Ok(())
     } else {

@@ -171,6 +171,7 @@ impl Config {
             "log.retention_days",
             self.retention_days != new.retention_days,
         );
+        check("log.redact", self.redact != new.redact);
         changed
     }
 

@@ -18,6 +18,7 @@ use super::clock::AudioClock;
 use super::control::{Reloader, config_reloader};
 use super::hub::{Hub, HubParts};
 use super::messages::{AsrJob, Msg, Shared};
+use super::redaction::Redaction;
 use super::running::Pipeline;
 use super::services::{self, Running, Services};
 use super::session::{self, CallSinks, Sessions};
@@ -365,6 +366,9 @@ impl Builder {
                 model: self.cfg.model.display().to_string(),
             },
             heartbeat: services::watchdog(),
+            redaction: Redaction {
+                on: self.cfg.redact,
+            },
         }
     }
 }

@@ -132,6 +132,7 @@ mod tests {
                 ..RunInfo::default()
             },
             heartbeat: None,
+            redaction: super::super::redaction::Redaction { on: true },
         };
         (Hub::new(parts, Arc::new(Shared::default())), events)
     }

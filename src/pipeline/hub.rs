@@ -10,6 +10,7 @@ use crossbeam_channel::Receiver;
 use super::clock::AudioClock;
 use super::control::Reloader;
 use super::messages::{Msg, RunStats, Shared};
+use super::redaction::Redaction;
 use super::session::{Call, CallInfo, CallSinks, Outputs, Sessions};
 use super::status::{Board, RunInfo, State};
 use crate::event::{Event, Flag, Gap, Speaker, Summary, Transcript};
@@ -33,6 +34,8 @@ pub struct HubParts {
     pub reloader: Option<Reloader>,
     pub info: RunInfo,
     pub heartbeat: Option<Heartbeat>,
+    /// Personal data in transcripts and evidence is replaced before any sink sees it.
+    pub redaction: Redaction,
 }
 
 /// How a run ended, with what the builder still has to shut down.
@@ -53,6 +56,7 @@ pub struct Hub {
     pub(super) gate: Gate,
     pub(super) reloader: Option<Reloader>,
     heartbeat: Option<Heartbeat>,
+    redaction: Redaction,
     pub(super) board: Board,
     pub(super) call: Option<Call>,
     pub(super) shared: Arc<Shared>,
@@ -84,6 +88,7 @@ impl Hub {
             gate: parts.gate,
             reloader: parts.reloader,
             heartbeat: parts.heartbeat,
+            redaction: parts.redaction,
             board: Board::new(parts.info),
             call: None,
             shared,
@@ -179,10 +184,13 @@ impl Hub {
         }
     }
 
+    /// The one place events fan out: the run's sinks and the call's, each event redacted first
+    /// (`redaction`).
     pub(super) fn emit(&mut self, event: &Event) {
-        self.outputs.write(event);
+        let event = self.redaction.event(event);
+        self.outputs.write(&event);
         if let Some(c) = self.call.as_mut() {
-            c.outputs.write(event);
+            c.outputs.write(&event);
         }
     }
 
@@ -243,7 +251,9 @@ impl Hub {
         self.flags();
     }
 
-    fn transcript(&mut self, tr: Transcript) {
+    fn transcript(&mut self, mut tr: Transcript) {
+        // Before the rule stage, so a flag's evidence is drawn from redacted words.
+        self.redaction.transcript(&mut tr);
         self.last_speech = self.last_speech.max(tr.end);
         if !self.call_at(tr.start) {
             return;

@@ -25,6 +25,7 @@ pub mod clock;
 pub mod control;
 pub mod hub;
 pub mod messages;
+pub mod redaction;
 pub mod running;
 pub mod services;
 pub mod session;
