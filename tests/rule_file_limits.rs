@@ -67,6 +67,40 @@ fn a_pattern_nested_20000_deep_is_refused_with_its_position() {
 }
 
 #[test]
+fn a_running_pipeline_refuses_a_deep_pattern_on_reload_and_keeps_its_rules() {
+    use warmcall::control::Command;
+    use warmcall::pipeline::{Builder, RunOptions};
+    let ok = rule_with_pattern("hello there").replace("\"deep\"", "\"ok\"");
+    let (dir, cfg_path) = setup("", "10-ok.toml", &ok);
+    let wav = dir.path().join("silence.wav");
+    common::write_wav(&wav, 16_000, 1, &vec![0.0; 600 * 16_000]);
+    let mut cfg = warmcall::config::Config::load(Some(&cfg_path)).unwrap();
+    cfg.model = common::model("tiny.en");
+    let opts = RunOptions {
+        input: Some(wav),
+        realtime: true,
+        log_dir: Some(dir.path().join("logs")),
+        config_path: Some(cfg_path.clone()),
+        ..RunOptions::default()
+    };
+    let pipeline = Builder::new(cfg, opts).start().unwrap();
+    let deep = format!("{}a{}", "(".repeat(20_000), ")".repeat(20_000));
+    std::fs::write(
+        dir.path().join("rules.d/50-deep.toml"),
+        rule_with_pattern(&deep),
+    )
+    .unwrap();
+    let answer = pipeline.control(Command::Reload).expect("the hub answers");
+    assert!(answer.contains("\"ok\":false"), "{answer}");
+    assert!(answer.contains("50-deep.toml:4:13: "), "{answer}");
+    // Still running, on the rules it had.
+    let status = pipeline.control(Command::Status).expect("still running");
+    assert!(status.contains("\"state\""), "{status}");
+    pipeline.stop();
+    pipeline.wait().unwrap();
+}
+
+#[test]
 fn a_10_mb_pattern_is_refused_before_it_is_compiled() {
     let huge = "word ".repeat(2 << 20);
     let (_dir, cfg) = setup("", "huge.toml", &rule_with_pattern(&huge));
