@@ -11,6 +11,7 @@ pub mod audio;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod encoder;
 pub mod control;
 pub mod event;
 pub mod frontend;
