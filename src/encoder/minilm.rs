@@ -68,6 +68,13 @@ impl MiniLm {
         let tensors = weights::load_f32(&weights_path).map_err(bad_weights)?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
         let model = BertModel::load(vb, &config).map_err(|e| bad_weights(e.to_string()))?;
+        // candle splits a matrix product over every core whatever pool it runs in (it reads
+        // RAYON_NUM_THREADS); with one thread, raising gemm's threading threshold keeps them
+        // whole. Process-wide, like the env variable: only candle uses gemm in warmcall.
+        gemm::set_threading_threshold(match options.threads {
+            1 => usize::MAX,
+            _ => gemm::DEFAULT_THREADING_THRESHOLD,
+        });
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads)
             .thread_name(|i| format!("encoder-{i}"))
@@ -205,7 +212,7 @@ fn read_config(path: &Path, max_tokens: usize) -> Result<Config, EncoderError> {
             config.num_hidden_layers, config.hidden_size
         )));
     }
-    if config.num_attention_heads == 0 || WIDTH % config.num_attention_heads != 0 {
+    if !WIDTH.is_multiple_of(config.num_attention_heads) {
         return Err(bad(format!(
             "{} attention heads do not divide {WIDTH}",
             config.num_attention_heads

@@ -51,7 +51,8 @@ pub trait SentenceEncoder: Send + Sync {
 pub struct EncoderOptions {
     /// Threads of the encoder's own pool (at least 1). One is the default: on a 2-core
     /// machine the encoder shares the CPU with whisper.cpp, and a phrase is too small for a
-    /// second thread to pay off much (see the README's encoder figures).
+    /// second thread to pay off much. One thread also keeps candle's matrix products whole
+    /// (gemm's threading threshold, a process-wide setting that the last encoder loaded sets).
     pub threads: usize,
     /// Tokens per text, counting `[CLS]` and `[SEP]`; longer texts are truncated (the
     /// model's `tokenizer.json` says 128).
