@@ -142,6 +142,25 @@ pub enum RulesCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Train the built-in rules' semantic heads from the coaching corpus.
+    Train {
+        /// The corpus: labelled JSON Lines files (test.jsonl is held out and not read).
+        #[arg(long, default_value = "data/coaching")]
+        corpus: PathBuf,
+        /// Where to write the trained heads.
+        #[arg(long, default_value = "src/rules/semantic.json")]
+        out: PathBuf,
+    },
+    /// Precision and recall per rule on the corpus: the test split and k-fold cross-validation,
+    /// patterns alone and with the sentence encoder.
+    Eval {
+        /// The corpus: labelled JSON Lines files; test.jsonl is the test split.
+        #[arg(long, default_value = "data/coaching")]
+        corpus: PathBuf,
+        /// Folds of the cross-validation over the training lines (0 skips it).
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+    },
     /// Show which rules fire on one utterance, and why.
     Check {
         /// The utterance.

@@ -364,7 +364,7 @@ proptest! {
     fn arbitrary_text_never_panics(text in "\\PC{0,200}", me in any::<bool>(), at in 0.0f64..1000.0) {
         let rules = CompiledRules::builtin();
         let speaker = if me { Speaker::Me } else { Speaker::Them };
-        let _ = warmcall::rules::engine::explain(&rules, &text, speaker, at);
+        let _ = warmcall::rules::explain::explain(&rules, &text, speaker, at);
         let mut e = Engine::new(rules);
         say(&mut e, speaker, at, at + 1.0, &text);
     }

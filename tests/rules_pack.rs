@@ -1,14 +1,17 @@
 //! The default rule pack against paraphrases real reps and prospects say: each text rule must
-//! fire on its positives, stay quiet on its negatives, and the good practices (the `practice` rules)
-//! must fire no flag at all.
+//! fire on its positives, stay quiet on its negatives, and the good practices of coaching.md
+//! must fire no flag at all. The pack runs as the daemon runs it: patterns, the sentence
+//! encoder and the shipped heads.
+
+mod common;
 
 use std::sync::{Arc, LazyLock};
 
 use warmcall::event::Speaker;
 use warmcall::rules::CompiledRules;
-use warmcall::rules::engine::explain;
+use warmcall::rules::explain::explain;
 
-static RULES: LazyLock<Arc<CompiledRules>> = LazyLock::new(CompiledRules::builtin);
+static RULES: LazyLock<Arc<CompiledRules>> = LazyLock::new(common::semantic_rules);
 
 /// The rules that fire (not practices) on `text` said by `speaker` at call time `at`.
 fn fired(text: &str, speaker: Speaker, at: f64) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! One module per command family; each turns parsed arguments into library calls and output.
 //! `outcome` holds what they return: success, or a failure with its exit code.
 
+pub mod coaching;
 pub mod daemon;
 pub mod model;
 pub mod outcome;

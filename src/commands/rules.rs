@@ -12,7 +12,7 @@ use crate::event::{Event, Speaker, Utterance};
 use crate::pipeline::redaction::Redaction;
 use crate::report::log::{CallLog, is_event_log};
 use crate::rules::CompiledRules;
-use crate::rules::engine::explain;
+use crate::rules::explain::explain;
 use crate::rules::replay::{parse_transcript, replay};
 
 /// The rules in force for a config file: built-ins plus the user's rules directory.
@@ -142,6 +142,8 @@ pub fn analyze(input: Option<PathBuf>, config: Option<&Path>) -> Outcome {
 pub fn run(command: RulesCommand) -> Outcome {
     match command {
         RulesCommand::List { config } => list(&*load_rules(config.as_deref())?),
+        RulesCommand::Train { corpus, out } => super::coaching::train(&corpus, &out),
+        RulesCommand::Eval { corpus, folds } => super::coaching::eval(&corpus, folds),
         RulesCommand::Check {
             text,
             speaker,
@@ -157,12 +159,49 @@ pub fn run(command: RulesCommand) -> Outcome {
     }
 }
 
+/// Which detectors rule `i` runs with.
+fn detectors(rules: &CompiledRules, i: usize) -> &'static str {
+    let r = &rules.set.rules[i];
+    let crate::rules::spec::Detector::Phrase {
+        patterns, examples, ..
+    } = &r.detector
+    else {
+        return match r.kind {
+            crate::rules::spec::Kind::Practice => "patterns",
+            _ => "timing/words",
+        };
+    };
+    let semantic = rules.semantic.as_ref();
+    match (
+        patterns.is_empty(),
+        semantic.is_some_and(|s| s.has_head(i)),
+        semantic.is_some_and(|s| s.covers(i)) && !examples.is_empty(),
+    ) {
+        (false, true, true) => "patterns+head+examples",
+        (false, true, false) => "patterns+head",
+        (false, false, true) => "patterns+examples",
+        (true, _, true) => "examples",
+        (true, true, false) => "head",
+        (true, false, false) => "none (needs the encoder)",
+        (false, false, false) => "patterns",
+    }
+}
+
 fn list(rules: &CompiledRules) -> Outcome {
+    match &rules.semantic {
+        Some(_) => println!(
+            "semantic detection: on (sentence encoder {})",
+            crate::encoder::DIR_NAME
+        ),
+        None => println!(
+            "semantic detection: off (sentence encoder not installed: run models/fetch.sh); patterns alone"
+        ),
+    }
     println!(
-        "{:<22} {:<11} {:<7} {:<9} {:<12} {:<9} {:<8} source",
-        "id", "kind", "speaker", "severity", "window", "cooldown", "enabled"
+        "{:<22} {:<11} {:<7} {:<9} {:<12} {:<9} {:<8} {:<23} source",
+        "id", "kind", "speaker", "severity", "window", "cooldown", "enabled", "detectors"
     );
-    for r in &rules.set.rules {
+    for (i, r) in rules.set.rules.iter().enumerate() {
         let window = match r.until {
             Some(u) => format!("{}-{} s", r.from, u),
             None if r.from > 0.0 => format!("{}- s", r.from),
@@ -174,7 +213,7 @@ fn list(rules: &CompiledRules) -> Outcome {
             format!("{:?}", r.severity).to_lowercase()
         };
         println!(
-            "{:<22} {:<11} {:<7} {:<9} {:<12} {:<9} {:<8} {}",
+            "{:<22} {:<11} {:<7} {:<9} {:<12} {:<9} {:<8} {:<23} {}",
             r.id,
             r.kind.as_str(),
             r.speaker.as_str(),
@@ -182,6 +221,7 @@ fn list(rules: &CompiledRules) -> Outcome {
             window,
             format!("{} s", r.cooldown),
             if r.enabled { "yes" } else { "no" },
+            detectors(rules, i),
             r.source
         );
     }

@@ -5,28 +5,90 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::decide::decide;
 use super::matcher::{Matcher, PhraseHit};
 use super::metrics::{FocusWindow, TalkTracker, TurnTracker};
 use super::pack::RuleSet;
-use super::spec::{Detector, Kind, RuleDef, RuleError, SpeakerSel};
+use super::semantic::{Scored, SemanticDetector, Trained};
+use super::spec::{Detector, Kind, RuleDef, RuleError, Source, SpeakerSel};
+use crate::encoder::SentenceEncoder;
 use crate::event::{Flag, Practice, Speaker, Summary, Utterance};
 
-/// A rule set with its phrase matcher, ready to share between threads and swap on reload.
+/// A rule set with its phrase matcher and (when the sentence encoder is installed) its
+/// semantic detector, ready to share between threads and swap on reload.
 #[derive(Debug)]
 pub struct CompiledRules {
     pub set: RuleSet,
     pub matcher: Matcher,
+    pub semantic: Option<SemanticDetector>,
+    /// The encoder failed on an utterance once; said so, and patterns carry on alone.
+    warned: AtomicBool,
 }
 
 impl CompiledRules {
+    /// Patterns alone.
     pub fn new(set: RuleSet) -> Result<Arc<Self>, RuleError> {
-        let matcher = Matcher::new(&set)?;
-        Ok(Arc::new(Self { set, matcher }))
+        Self::with_encoder(set, None)
     }
 
-    /// The built-in pack, compiled.
+    /// Patterns, and with an encoder the semantic detector: the built-in heads and every
+    /// rule's `examples` (embedded now).
+    pub fn with_encoder(
+        set: RuleSet,
+        encoder: Option<Arc<dyn SentenceEncoder>>,
+    ) -> Result<Arc<Self>, RuleError> {
+        Self::with_trained(set, encoder, &Trained::builtin())
+    }
+
+    /// As [`with_encoder`](Self::with_encoder), with heads from `trained` instead of the
+    /// built-in ones (training and cross-validation).
+    pub fn with_trained(
+        set: RuleSet,
+        encoder: Option<Arc<dyn SentenceEncoder>>,
+        trained: &Trained,
+    ) -> Result<Arc<Self>, RuleError> {
+        let matcher = Matcher::new(&set)?;
+        let semantic = match encoder {
+            None => None,
+            Some(enc) => {
+                Some(
+                    SemanticDetector::new(&set, enc, trained).map_err(|e| RuleError {
+                        source: Source::Builtin,
+                        line: 0,
+                        column: 0,
+                        message: format!("cannot embed the rules' examples: {e}"),
+                    })?,
+                )
+            }
+        };
+        Ok(Arc::new(Self {
+            set,
+            matcher,
+            semantic,
+            warned: AtomicBool::new(false),
+        }))
+    }
+
+    /// The built-in pack, compiled, patterns alone.
     pub fn builtin() -> Arc<Self> {
         Self::new(RuleSet::builtin()).expect("the built-in pack compiles (tested)")
+    }
+
+    /// The semantic verdicts on `text` said by `speaker`; `None` without an encoder, or when
+    /// it fails (said once, then patterns carry on alone).
+    pub fn score(&self, text: &str, speaker: Speaker) -> Option<Scored> {
+        let detector = self.semantic.as_ref()?;
+        match detector.score(text, speaker, &self.set) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                if !self.warned.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "The sentence encoder failed; coaching uses patterns alone.");
+                }
+                None
+            }
+        }
     }
 }
 
@@ -84,7 +146,7 @@ const SUMMARY_MAX_PAUSE: f64 = 2.5;
 /// Talk-ratio re-arms when the share falls this far below its limit.
 const TALK_RATIO_HYSTERESIS: f64 = 0.05;
 
-fn in_window(rule: &RuleDef, t: f64) -> bool {
+pub(crate) fn in_window(rule: &RuleDef, t: f64) -> bool {
     t >= rule.from && rule.until.is_none_or(|u| t < u)
 }
 
@@ -187,18 +249,24 @@ impl Engine {
         crate::text::normalize_into(text, &mut norm);
         let mut hits = std::mem::take(&mut self.hits);
         rules.matcher.scan(&norm, &mut hits);
-        for hit in &hits {
-            let rule = &rules.set.rules[hit.rule];
-            if hit.cancelled_by.is_some()
+        let scored = rules.score(text, u.speaker).unwrap_or_default();
+        for (i, rule) in rules.set.rules.iter().enumerate() {
+            if !matches!(rule.kind, Kind::Phrase | Kind::Practice)
+                || !rule.enabled
                 || !rule.speaker.accepts(u.speaker)
                 || !in_window(rule, u.start)
             {
                 continue;
             }
+            let hit = hits.iter().find(|h| h.rule == i);
+            let decision = decide(hit, scored.verdict(i), &scored.clauses);
+            let Some(evidence) = decision.evidence() else {
+                continue;
+            };
             if rule.kind == Kind::Practice {
                 self.practices.entry(rule.id.clone()).or_insert(at);
             } else {
-                self.raise(rule, u.speaker, hit.evidence.clone(), at, out);
+                self.raise(rule, u.speaker, evidence.to_string(), at, out);
             }
         }
         self.hits = hits;
@@ -333,76 +401,4 @@ impl Engine {
             practices,
         }
     }
-}
-
-/// Why a rule did or did not fire on one utterance (for `warmcall rules check`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Explanation {
-    pub rule: String,
-    pub kind: Kind,
-    pub fired: bool,
-    pub detail: String,
-}
-
-/// Explain what the rules make of one utterance said by `speaker` at call time `at`.
-pub fn explain(rules: &CompiledRules, text: &str, speaker: Speaker, at: f64) -> Vec<Explanation> {
-    let words = crate::text::words(text);
-    let norm = words.join(" ");
-    let mut hits = Vec::new();
-    rules.matcher.scan(&norm, &mut hits);
-    let mut out = Vec::new();
-    for hit in hits {
-        let rule = &rules.set.rules[hit.rule];
-        let (fired, why) = if let Some(u) = &hit.cancelled_by {
-            (false, format!("cancelled by unless pattern {u:?}"))
-        } else if !rule.speaker.accepts(speaker) {
-            (
-                false,
-                format!("listens to {}, not {speaker}", rule.speaker.as_str()),
-            )
-        } else if !in_window(rule, at) {
-            let until = rule
-                .until
-                .map_or("end of call".into(), |u| format!("{u} s"));
-            (false, format!("only from {} s to {until}", rule.from))
-        } else {
-            (true, String::new())
-        };
-        let mut detail = format!("pattern {:?} matched {:?}", hit.pattern, hit.evidence);
-        if !why.is_empty() {
-            detail = format!("{detail}, but {why}");
-        }
-        out.push(Explanation {
-            rule: rule.id.clone(),
-            kind: rule.kind,
-            fired,
-            detail,
-        });
-    }
-    for rule in rules.set.rules.iter().filter(|r| r.enabled) {
-        if let Detector::SelfFocus {
-            min_self_words,
-            min_self_share,
-            window_words,
-        } = rule.detector
-            && rule.speaker.accepts(speaker)
-        {
-            let mut w = FocusWindow::default();
-            w.push(words.iter().map(String::as_str), window_words);
-            let (me, you, _) = w.counts();
-            let share = me as f64 / (me + you).max(1) as f64;
-            if me > 0 {
-                out.push(Explanation {
-                    rule: rule.id.clone(),
-                    kind: rule.kind,
-                    fired: me >= min_self_words && share >= min_self_share,
-                    detail: format!(
-                        "I/we/our {me}, you/your {you} (fires at {min_self_words}+ with {:.0}%+ I/we)",
-                        min_self_share * 100.0
-                    ),
-                });
-            }
-        }
-    }
-    out
 }

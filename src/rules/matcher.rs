@@ -21,7 +21,8 @@ struct Owner {
 pub struct PhraseHit {
     /// Index into the rule set.
     pub rule: usize,
-    /// The pattern that matched, as written.
+    /// The pattern that matched, as written; empty when only an `unless` pattern matched
+    /// (which still cancels the rule's semantic detection).
     pub pattern: String,
     /// The normalised words it matched.
     pub evidence: String,
@@ -83,9 +84,10 @@ impl Matcher {
                 continue;
             }
             let (pats, unless) = match &rule.detector {
-                Detector::Phrase { patterns, unless } | Detector::Practice { patterns, unless } => {
-                    (patterns, unless)
+                Detector::Phrase {
+                    patterns, unless, ..
                 }
+                | Detector::Practice { patterns, unless } => (patterns, unless),
                 _ => continue,
             };
             for (list, is_unless) in [(pats, false), (unless, true)] {
@@ -121,7 +123,8 @@ impl Matcher {
         })
     }
 
-    /// Every rule whose patterns match the normalised text `norm`, in rule order.
+    /// Every rule whose patterns or `unless` patterns match the normalised text `norm`, in
+    /// rule order.
     pub fn scan(&self, norm: &str, hits: &mut Vec<PhraseHit>) {
         hits.clear();
         let matched = self.set.matches(norm);
@@ -153,7 +156,5 @@ impl Matcher {
                 h.evidence = c.get(1).map_or("", |m| m.as_str()).to_string();
             }
         }
-        // A rule hit only by its `unless` patterns did not match at all.
-        hits.retain(|h| !h.pattern.is_empty());
     }
 }

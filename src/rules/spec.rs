@@ -124,6 +124,12 @@ pub struct RawRule {
     pub severity: Option<Severity>,
     pub patterns: Option<Vec<Spanned<String>>>,
     pub unless: Option<Vec<Spanned<String>>>,
+    /// Lines that say what the rule means (the semantic detector fires on their paraphrases).
+    pub examples: Option<Vec<Spanned<String>>>,
+    /// Lines that share the rule's words but are fine (negations, hedges, the advice itself).
+    pub counter_examples: Option<Vec<Spanned<String>>>,
+    /// Similarity (0-1) to the nearest example a clause needs, for a rule without a trained head.
+    pub threshold: Option<Spanned<f64>>,
     pub from: Option<Spanned<f64>>,
     pub until: Option<Spanned<f64>>,
     pub cooldown: Option<Spanned<f64>>,
@@ -142,7 +148,8 @@ pub struct RawRule {
 }
 
 impl RawRule {
-    /// Fields this rule leaves out are taken from `base` (a built-in rule with the same id).
+    /// Fields this rule leaves out are taken from `base` (a built-in rule with the same id);
+    /// `examples` and `counter_examples` are added to the base rule's.
     /// Inherited values are placed at `at` (the overriding rule in the user's file), so an
     /// error they cause points there, not at an offset of the built-in pack.
     pub fn inherit(mut self, base: &RawRule, at: Range<usize>) -> RawRule {
@@ -161,8 +168,19 @@ impl RawRule {
                     .collect()
             })
         };
+        for (mine, theirs) in [
+            (&mut self.examples, &base.examples),
+            (&mut self.counter_examples, &base.counter_examples),
+        ] {
+            match (mine.as_mut(), respan(theirs)) {
+                (Some(m), Some(t)) => m.splice(0..0, t),
+                (None, t) => *mine = t,
+                _ => {}
+            };
+        }
         fill!(kind, enabled, speaker, title, severity, suggestions);
         fill_at!(
+            threshold,
             from,
             until,
             cooldown,
@@ -208,6 +226,11 @@ pub enum Detector {
     Phrase {
         patterns: Vec<PatternDef>,
         unless: Vec<PatternDef>,
+        /// Lines of the rule's intent and lines that are fine, for the semantic detector.
+        examples: Vec<String>,
+        counter_examples: Vec<String>,
+        /// Similarity a clause needs to the nearest example (rules without a trained head).
+        threshold: f32,
     },
     Practice {
         patterns: Vec<PatternDef>,

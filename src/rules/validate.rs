@@ -21,6 +21,13 @@ use super::spec::{
 use crate::event::Severity;
 use crate::text::{line_col, show_number};
 
+/// Similarity to the nearest example a user's semantic rule needs by default: paraphrases of
+/// an example score about 0.7 to 0.85 with all-MiniLM-L6-v2, unrelated lines under 0.4.
+pub const DEFAULT_THRESHOLD: f32 = 0.7;
+/// Bounds on a rule's example lines.
+const MAX_EXAMPLES: usize = 500;
+const MAX_EXAMPLE_CHARS: usize = 400;
+
 /// Context for validation errors of one file.
 pub struct FileCtx<'a> {
     pub source: Source,
@@ -139,12 +146,14 @@ impl FileCtx<'_> {
     ) -> Result<Vec<PatternDef>, RuleError> {
         let list = list.as_deref().unwrap_or(&[]);
         if let (Some(kind), true) = (need_one, list.is_empty()) {
+            let what = if kind == Kind::Phrase {
+                "`patterns` or `examples`"
+            } else {
+                "`patterns`"
+            };
             return Err(self.error_at(
                 span_start,
-                format!(
-                    "a {} rule needs at least one entry in `patterns`",
-                    kind.as_str()
-                ),
+                format!("a {} rule needs at least one entry in {what}", kind.as_str()),
             ));
         }
         list.iter()
@@ -171,6 +180,9 @@ impl FileCtx<'_> {
         let set: &[(&str, bool)] = &[
             ("patterns", raw.patterns.is_some()),
             ("unless", raw.unless.is_some()),
+            ("examples", raw.examples.is_some()),
+            ("counter_examples", raw.counter_examples.is_some()),
+            ("threshold", raw.threshold.is_some()),
             ("seconds", raw.seconds.is_some()),
             ("max_pause", raw.max_pause.is_some()),
             ("max_share", raw.max_share.is_some()),
@@ -181,7 +193,14 @@ impl FileCtx<'_> {
             ("min_self_share", raw.min_self_share.is_some()),
         ];
         let allowed: &[&str] = match kind {
-            Kind::Phrase | Kind::Practice => &["patterns", "unless"],
+            Kind::Phrase => &[
+                "patterns",
+                "unless",
+                "examples",
+                "counter_examples",
+                "threshold",
+            ],
+            Kind::Practice => &["patterns", "unless"],
             Kind::SelfFocus => &["window_words", "min_self_words", "min_self_share"],
             Kind::Monologue => &["seconds", "max_pause"],
             Kind::TalkRatio => &["max_share", "over_seconds", "min_speech_seconds"],
@@ -198,6 +217,49 @@ impl FileCtx<'_> {
         }
     }
 
+    /// Example lines: a bounded list of non-empty lines of bounded length.
+    fn lines(&self, v: &Option<Vec<Spanned<String>>>, name: &str) -> Result<Vec<String>, RuleError> {
+        let list = v.as_deref().unwrap_or(&[]);
+        if list.len() > MAX_EXAMPLES {
+            return Err(self.error_at(
+                list[MAX_EXAMPLES].span().start,
+                format!("`{name}` holds at most {MAX_EXAMPLES} lines"),
+            ));
+        }
+        list.iter()
+            .map(|l| {
+                let text = l.get_ref().trim();
+                if text.split_whitespace().next().is_none()
+                    || text.chars().count() > MAX_EXAMPLE_CHARS
+                {
+                    Err(self.error_at(
+                        l.span().start,
+                        format!(
+                            "each of `{name}` must be a line of words, at most {MAX_EXAMPLE_CHARS} characters"
+                        ),
+                    ))
+                } else {
+                    Ok(text.to_string())
+                }
+            })
+            .collect()
+    }
+
+    /// A semantic threshold: a score in (0, 1].
+    fn threshold(&self, v: &Option<Spanned<f64>>) -> Result<f32, RuleError> {
+        match v {
+            None => Ok(DEFAULT_THRESHOLD),
+            Some(t) if *t.get_ref() > 0.0 && *t.get_ref() <= 1.0 => Ok(*t.get_ref() as f32),
+            Some(t) => Err(self.error_at(
+                t.span().start,
+                format!(
+                    "`threshold` is a score between 0 and 1, not {}",
+                    show_number(*t.get_ref())
+                ),
+            )),
+        }
+    }
+
     /// The kind-specific settings of a rule, checked.
     fn detector(
         &self,
@@ -208,10 +270,17 @@ impl FileCtx<'_> {
     ) -> Result<Detector, RuleError> {
         let need = enabled.then_some(kind);
         Ok(match kind {
-            Kind::Phrase => Detector::Phrase {
-                patterns: self.patterns(&raw.patterns, need, at)?,
-                unless: self.patterns(&raw.unless, None, at)?,
-            },
+            Kind::Phrase => {
+                let examples = self.lines(&raw.examples, "examples")?;
+                let need = need.filter(|_| examples.is_empty());
+                Detector::Phrase {
+                    patterns: self.patterns(&raw.patterns, need, at)?,
+                    unless: self.patterns(&raw.unless, None, at)?,
+                    counter_examples: self.lines(&raw.counter_examples, "counter_examples")?,
+                    threshold: self.threshold(&raw.threshold)?,
+                    examples,
+                }
+            }
             Kind::Practice => Detector::Practice {
                 patterns: self.patterns(&raw.patterns, need, at)?,
                 unless: self.patterns(&raw.unless, None, at)?,

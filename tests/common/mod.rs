@@ -129,3 +129,22 @@ pub fn whisper_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// The installed sentence encoder. Tests need the real model: a missing one fails the test
+/// with the command that installs it.
+pub fn encoder() -> std::sync::Arc<dyn warmcall::encoder::SentenceEncoder> {
+    let dir = xdg("XDG_DATA_HOME", ".local/share").join("warmcall/models/all-MiniLM-L6-v2");
+    match warmcall::encoder::MiniLm::load(&dir) {
+        Ok(e) => std::sync::Arc::new(e),
+        Err(e) => panic!("{e} (scripts/test runs models/fetch.sh)"),
+    }
+}
+
+/// The default pack with the sentence encoder, as the daemon runs it.
+pub fn semantic_rules() -> std::sync::Arc<warmcall::rules::CompiledRules> {
+    warmcall::rules::CompiledRules::with_encoder(
+        warmcall::rules::RuleSet::builtin(),
+        Some(encoder()),
+    )
+    .expect("the default pack compiles")
+}

@@ -1,0 +1,339 @@
+//! Fitting the built-in rules' heads from the corpus (`warmcall rules train`).
+//!
+//! For each built-in phrase rule: a head fitted on whole lines said by the rule's speaker (the
+//! rule's lines positive, every other line negative), and two thresholds chosen on
+//! out-of-fold predictions over the training lines: `threshold`, where a clause fires the
+//! rule, and `veto`, below which a pattern hit is cancelled, together maximising F1 of the
+//! rule's whole decision (patterns and head, as the engine makes it). Only training lines are
+//! read here; the test split is for evaluation alone.
+
+use std::collections::BTreeMap;
+
+use super::clauses;
+use super::corpus::Line;
+use super::head::{self, FitOptions, Head, Sample};
+use super::lexicon::{Lexicon, Sparse};
+use super::trained::RuleModel;
+use crate::encoder::{EncoderError, SentenceEncoder};
+use crate::event::Speaker;
+use crate::rules::engine::CompiledRules;
+
+use crate::rules::spec::{Detector, SpeakerSel};
+
+/// What training needs of one corpus line.
+#[derive(Debug, Clone)]
+pub struct Features {
+    pub speaker: Speaker,
+    pub label: String,
+    pub text: String,
+    /// The line's clauses (the first is the whole line) and their embeddings.
+    pub texts: Vec<String>,
+    pub clauses: Vec<Vec<f32>>,
+    /// By rule index: a pattern matched (not cancelled), an `unless` pattern matched.
+    pub pattern: Vec<bool>,
+    pub unless: Vec<bool>,
+}
+
+/// Embed and pattern-match every line (`rules` supplies the patterns).
+pub fn features(
+    lines: &[Line],
+    rules: &CompiledRules,
+    enc: &dyn SentenceEncoder,
+) -> Result<Vec<Features>, EncoderError> {
+    let n = rules.set.rules.len();
+    let mut hits = Vec::new();
+    lines
+        .iter()
+        .map(|l| {
+            rules
+                .matcher
+                .scan(&crate::text::normalize(&l.text), &mut hits);
+            let (mut pattern, mut unless) = (vec![false; n], vec![false; n]);
+            for h in &hits {
+                unless[h.rule] = h.cancelled_by.is_some();
+                pattern[h.rule] = !h.pattern.is_empty() && h.cancelled_by.is_none();
+            }
+            let texts = clauses::split(&l.text);
+            let clauses = texts
+                .iter()
+                .map(|c| enc.encode_one(c))
+                .collect::<Result<_, _>>()?;
+            Ok(Features {
+                speaker: l.speaker,
+                label: l.label.clone(),
+                text: l.text.clone(),
+                texts,
+                clauses,
+                pattern,
+                unless,
+            })
+        })
+        .collect()
+}
+
+/// Training settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainOptions {
+    pub fit: FitOptions,
+    /// Folds for choosing the thresholds.
+    pub folds: usize,
+    /// Representative examples and counter-examples kept per rule for explanations.
+    pub shown: usize,
+    /// A term joins the lexicon when this many training lines use it.
+    pub min_df: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            fit: FitOptions::default(),
+            folds: 5,
+            shown: 12,
+            min_df: 2,
+        }
+    }
+}
+
+/// The fold of each line: lines of each label are spread evenly, in an order fixed by a hash
+/// of their text (stable from run to run, unrelated to file order).
+pub fn folds(feats: &[Features], k: usize) -> Vec<usize> {
+    let hash = |s: &str| {
+        s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+        })
+    };
+    let mut order: Vec<usize> = (0..feats.len()).collect();
+    order.sort_by_key(|&i| (feats[i].label.clone(), hash(&feats[i].text)));
+    let mut fold = vec![0; feats.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        fold[i] = pos % k.max(1);
+    }
+    fold
+}
+
+fn listens(sel: SpeakerSel, s: Speaker) -> bool {
+    sel.accepts(s)
+}
+
+/// The lines' features with their word vectors under one lexicon.
+struct Data<'a> {
+    feats: &'a [Features],
+    /// By line, by clause.
+    words: Vec<Vec<Sparse>>,
+    n_words: usize,
+}
+
+impl Data<'_> {
+    fn sample(&self, line: usize, clause: usize) -> Sample<'_> {
+        Sample {
+            emb: &self.feats[line].clauses[clause],
+            words: &self.words[line][clause],
+        }
+    }
+}
+
+/// A head for rule `id` said by `sel`, fitted on the whole lines `use_line` selects.
+fn fit_rule(
+    d: &Data,
+    id: &str,
+    sel: SpeakerSel,
+    use_line: impl Fn(usize) -> bool,
+    opts: FitOptions,
+) -> Head {
+    let idx: Vec<usize> = (0..d.feats.len())
+        .filter(|&i| use_line(i) && listens(sel, d.feats[i].speaker))
+        .collect();
+    let xs: Vec<Sample> = idx.iter().map(|&i| d.sample(i, 0)).collect();
+    let ys: Vec<bool> = idx.iter().map(|&i| d.feats[i].label == id).collect();
+    head::fit(&xs, &ys, d.n_words, opts)
+}
+
+/// The highest clause probability of line `i` under `head`.
+fn max_prob(head: &Head, d: &Data, i: usize) -> f32 {
+    (0..d.feats[i].clauses.len())
+        .map(|k| head.prob(d.sample(i, k)))
+        .fold(0.0, f32::max)
+}
+
+/// The engine's decision for a built-in rule on a line with head probability `p`.
+pub fn decision(pattern: bool, unless: bool, p: f32, threshold: f32, veto: f32) -> bool {
+    !unless && (p >= threshold || (pattern && p >= veto))
+}
+
+/// F1 of a list of (predicted, true) pairs.
+fn f1(pairs: impl Iterator<Item = (bool, bool)>) -> f64 {
+    let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
+    for (p, t) in pairs {
+        match (p, t) {
+            (true, true) => tp += 1.0,
+            (true, false) => fp += 1.0,
+            (false, true) => fneg += 1.0,
+            _ => {}
+        }
+    }
+    if tp == 0.0 {
+        0.0
+    } else {
+        2.0 * tp / (2.0 * tp + fp + fneg)
+    }
+}
+
+/// Thresholds maximising F1 of the decision over `(pattern, unless, prob, truth)` rows.
+fn choose(rows: &[(bool, bool, f32, bool)]) -> (f32, f32) {
+    let mut best = (f64::MIN, 0.5, 0.0);
+    for t in (5..=95).map(|x| x as f32 / 100.0) {
+        for v in [0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5] {
+            if v > t {
+                continue;
+            }
+            let score = f1(rows
+                .iter()
+                .map(|&(pat, unl, p, truth)| (decision(pat, unl, p, t, v), truth)));
+            if score > best.0 + 1e-9 {
+                best = (score, t, v);
+            }
+        }
+    }
+    (best.1, best.2)
+}
+
+/// Train one rule's model on the lines `use_line` selects.
+fn train_rule(
+    d: &Data,
+    rule_index: usize,
+    id: &str,
+    sel: SpeakerSel,
+    use_line: &dyn Fn(usize) -> bool,
+    opts: TrainOptions,
+) -> RuleModel {
+    let feats = d.feats;
+    let fold = folds(feats, opts.folds);
+    let mut oof = vec![0f32; feats.len()];
+    for k in 0..opts.folds {
+        let head = fit_rule(d, id, sel, |i| use_line(i) && fold[i] != k, opts.fit);
+        for i in 0..feats.len() {
+            if use_line(i) && fold[i] == k {
+                oof[i] = max_prob(&head, d, i);
+            }
+        }
+    }
+    let lines: Vec<usize> = (0..feats.len())
+        .filter(|&i| use_line(i) && listens(sel, feats[i].speaker))
+        .collect();
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|&i| {
+            let f = &feats[i];
+            (
+                f.pattern[rule_index],
+                f.unless[rule_index],
+                oof[i],
+                f.label == id,
+            )
+        })
+        .collect();
+    let (threshold, veto) = choose(&rows);
+    let head = fit_rule(d, id, sel, use_line, opts.fit);
+    // Explanations: the rule's lines spread over its probability range, and the negatives
+    // the head found hardest.
+    let mut pos: Vec<usize> = lines
+        .iter()
+        .copied()
+        .filter(|&i| feats[i].label == id)
+        .collect();
+    pos.sort_by(|&a, &b| oof[b].total_cmp(&oof[a]));
+    let step = (pos.len() / opts.shown.max(1)).max(1);
+    let examples = pos
+        .iter()
+        .step_by(step)
+        .take(opts.shown)
+        .map(|&i| feats[i].text.clone())
+        .collect();
+    let mut neg: Vec<usize> = lines
+        .iter()
+        .copied()
+        .filter(|&i| feats[i].label != id)
+        .collect();
+    neg.sort_by(|&a, &b| oof[b].total_cmp(&oof[a]));
+    let counter_examples = neg
+        .iter()
+        .take(opts.shown)
+        .map(|&i| feats[i].text.clone())
+        .collect();
+    RuleModel {
+        head,
+        threshold,
+        veto,
+        examples,
+        counter_examples,
+    }
+}
+
+/// The lexicon of the lines `use_line` selects, and a model for every phrase rule of `rules`
+/// that has lines in the corpus, trained on them (all training lines, or the training part of
+/// a fold).
+pub fn train(
+    rules: &CompiledRules,
+    feats: &[Features],
+    use_line: &dyn Fn(usize) -> bool,
+    opts: TrainOptions,
+) -> (Lexicon, BTreeMap<String, RuleModel>) {
+    let lexicon = Lexicon::fit(
+        feats
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| use_line(*i))
+            .map(|(_, f)| f.text.as_str()),
+        opts.min_df,
+    );
+    let d = Data {
+        feats,
+        words: feats
+            .iter()
+            .map(|f| f.texts.iter().map(|t| lexicon.vector(t)).collect())
+            .collect(),
+        n_words: lexicon.len(),
+    };
+    let mut out = BTreeMap::new();
+    for (ri, rule) in rules.set.rules.iter().enumerate() {
+        if !matches!(rule.detector, Detector::Phrase { .. })
+            || !feats.iter().any(|f| f.label == rule.id)
+        {
+            continue;
+        }
+        out.insert(
+            rule.id.clone(),
+            train_rule(&d, ri, &rule.id, rule.speaker, use_line, opts),
+        );
+    }
+    (lexicon, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decision_follows_pattern_threshold_veto_and_unless() {
+        assert!(decision(true, false, 0.3, 0.6, 0.1));
+        assert!(!decision(true, false, 0.05, 0.6, 0.1), "vetoed");
+        assert!(decision(false, false, 0.7, 0.6, 0.1));
+        assert!(!decision(false, false, 0.5, 0.6, 0.1));
+        assert!(!decision(true, true, 0.9, 0.6, 0.1), "unless wins");
+    }
+
+    #[test]
+    fn thresholds_separate_clean_rows() {
+        let rows = [
+            (false, false, 0.9, true),
+            (false, false, 0.8, true),
+            (true, false, 0.3, true),
+            (true, false, 0.01, false),
+            (false, false, 0.4, false),
+            (false, false, 0.2, false),
+        ];
+        let (t, v) = choose(&rows);
+        assert!(t > 0.4 && t <= 0.8, "{t}");
+        assert!(v > 0.01 && v <= 0.3, "{v}");
+    }
+}

@@ -1,0 +1,214 @@
+//! The semantic rule stage on lines nobody wrote for it: the held-out test split of the
+//! coaching corpus (a hand that saw neither the pack nor its training lines), and the lines
+//! reported in the issue that asked for semantic rules. The default pack runs with the real
+//! sentence encoder and the shipped heads, through the engine, as the daemon runs it.
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+
+use warmcall::event::Speaker;
+use warmcall::rules::CompiledRules;
+use warmcall::rules::semantic::corpus::{Corpus, Line};
+use warmcall::rules::semantic::eval;
+
+/// Lowest precision of any rule on the test split when the heads were last trained (0.67,
+/// objection), less a little room.
+const PRECISION_FLOOR: f64 = 0.65;
+
+static RULES: LazyLock<Arc<CompiledRules>> = LazyLock::new(common::semantic_rules);
+
+fn line(speaker: Speaker, text: &str) -> Line {
+    Line {
+        speaker,
+        text: text.into(),
+        label: "none".into(),
+    }
+}
+
+#[test]
+fn test_split_precision_and_recall_per_rule() {
+    let corpus = Corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/coaching"))
+        .expect("the corpus reads");
+    let ids = eval::rule_ids(&corpus.test);
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    let lines: Vec<&Line> = corpus.test.iter().collect();
+    let scores = eval::score(&RULES, &lines, &ids);
+    let mut report = Vec::new();
+    for (id, c) in &scores.rules {
+        let (p, r) = (c.precision(), c.recall());
+        report.push(format!("{id}: precision {p:.3} recall {r:.3} ({c:?})"));
+        assert!(c.tp + c.fn_ >= 50, "{id}: too few test lines");
+    }
+    // The issue's target is precision 0.92 and recall 0.88 for every rule. Recall reaches it;
+    // precision does not yet for every rule (README, "Semantic detection": 0.67 to 0.95), so
+    // precision is held at the floor reached, to catch a regression, not at the target.
+    let failing: Vec<&String> = report
+        .iter()
+        .zip(scores.rules.values())
+        .filter(|(_, c)| c.precision() < PRECISION_FLOOR || c.recall() < 0.88)
+        .map(|(s, _)| s)
+        .collect();
+    assert!(
+        failing.is_empty(),
+        "below precision {PRECISION_FLOOR} / recall 0.88 on the test split:\n{}\nall:\n{}",
+        failing
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        report.join("\n")
+    );
+}
+
+/// Lines a new user tried with `warmcall rules check`: each must fire its rule.
+#[test]
+fn reported_misses_now_fire() {
+    let cases: &[(&str, Speaker, &str)] = &[
+        (
+            "early-qualification",
+            Speaker::Me,
+            "Who controls the spending on your side?",
+        ),
+        (
+            "early-qualification",
+            Speaker::Me,
+            "Roughly what are you able to put toward this?",
+        ),
+        (
+            "early-qualification",
+            Speaker::Me,
+            "Who would sign the PO on this?",
+        ),
+        (
+            "early-qualification",
+            Speaker::Me,
+            "Where do you guys stand on spend for something like this?",
+        ),
+        (
+            "urgency-pressure",
+            Speaker::Me,
+            "Prices go up on the first of the month, so now's the time.",
+        ),
+        (
+            "urgency-pressure",
+            Speaker::Me,
+            "This pricing is for this week only.",
+        ),
+        (
+            "urgency-pressure",
+            Speaker::Me,
+            "Honestly you'd be crazy to pass on this.",
+        ),
+        (
+            "assumptive-close",
+            Speaker::Me,
+            "Once we get the onboarding call on the calendar you'll see the difference.",
+        ),
+        (
+            "chasing",
+            Speaker::Me,
+            "I'll give it a few days and then reach out again to see if you've decided.",
+        ),
+        (
+            "pitch-opening",
+            Speaker::Me,
+            "So a little about us, we're a team of forty engineers out of Austin.",
+        ),
+        (
+            "pitch-opening",
+            Speaker::Me,
+            "We've helped over two hundred firms like yours cut costs.",
+        ),
+        (
+            "objection",
+            Speaker::Them,
+            "Look, we've got it covered internally.",
+        ),
+        (
+            "objection",
+            Speaker::Them,
+            "Our current provider does the job just fine.",
+        ),
+        (
+            "objection",
+            Speaker::Them,
+            "I don't really have time for this.",
+        ),
+    ];
+    let misses: Vec<String> = cases
+        .iter()
+        .filter(|(rule, speaker, text)| {
+            !eval::fired(&RULES, &line(*speaker, text))
+                .iter()
+                .any(|r| r == rule)
+        })
+        .map(|(rule, _, text)| format!("{rule}: {text}"))
+        .collect();
+    assert!(misses.is_empty(), "did not fire:\n{}", misses.join("\n"));
+}
+
+/// Lines that follow the advice (or a prospect eager to buy): nothing may fire.
+#[test]
+fn reported_false_alarms_stay_quiet() {
+    let cases: &[(Speaker, &str)] = &[
+        (
+            Speaker::Them,
+            "Can you send me an invoice? We want to start.",
+        ),
+        (
+            Speaker::Them,
+            "Not interested in bells and whistles, just the basics please.",
+        ),
+    ];
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|(speaker, text)| {
+            let got = eval::fired(&RULES, &line(*speaker, text));
+            (!got.is_empty()).then(|| format!("{text} -> {got:?}"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "fired:\n{}", wrong.join("\n"));
+}
+
+/// The negations the issue reported still fire: a pattern ("trust me", "miss out", "limited
+/// time", "just following up") matches inside the negation and the head agrees with it (both
+/// the embedding and the negation-marked words score them as the intent). Kept as a ledger,
+/// not hidden: when one of them stays quiet this test fails, and the line moves to
+/// `reported_false_alarms_stay_quiet`.
+#[test]
+fn reported_negations_that_still_fire() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "urgency-pressure",
+            "I'd never ask you to just trust me, look at the numbers yourself.",
+        ),
+        (
+            "urgency-pressure",
+            "You won't miss out on anything if you wait until spring.",
+        ),
+        (
+            "urgency-pressure",
+            "There's no limited time offer here, the price is the price.",
+        ),
+        (
+            "chasing",
+            "I'm not just following up for the sake of it, has anything changed on your side?",
+        ),
+    ];
+    let fixed: Vec<&str> = cases
+        .iter()
+        .filter(|(rule, text)| {
+            !eval::fired(&RULES, &line(Speaker::Me, text))
+                .iter()
+                .any(|r| r == rule)
+        })
+        .map(|(_, text)| *text)
+        .collect();
+    assert!(
+        fixed.is_empty(),
+        "now quiet (move to reported_false_alarms_stay_quiet):\n{}",
+        fixed.join("\n")
+    );
+}
