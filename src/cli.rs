@@ -37,6 +37,10 @@ pub enum Command {
         /// Config file (defaults to the per-user config).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// On stderr, for each utterance, why each phrase rule that matched or scored fired or
+        /// stayed quiet (pattern hit, semantic score, nearest example and counter-example).
+        #[arg(long)]
+        explain: bool,
     },
     /// List the coaching rules or try them on one utterance.
     Rules {

@@ -88,7 +88,7 @@ fn call_log_utterances(path: &Path, text: &str) -> Result<Vec<Utterance>, Failur
 }
 
 /// `warmcall analyze FILE` / `--transcript FILE`: a transcript or a call log, `-` for stdin.
-pub fn analyze(input: Option<PathBuf>, config: Option<&Path>) -> Outcome {
+pub fn analyze(input: Option<PathBuf>, config: Option<&Path>, explain: bool) -> Outcome {
     let input = input.ok_or_else(|| Failure::new(exit::USAGE, "analyze needs a FILE (or -)"))?;
     let cfg = Config::load(config).map_err(|e| Failure::new(exit::CONFIG, e))?;
     let rules = rules_of(&cfg)?;
@@ -121,6 +121,9 @@ pub fn analyze(input: Option<PathBuf>, config: Option<&Path>) -> Outcome {
             u
         })
         .collect();
+    if explain {
+        explain_all(&rules, &utts);
+    }
     let events = replay(rules, &utts);
     let printed: Vec<_> = events.iter().map(|e| redaction.event(e)).collect();
     print_events(printed.iter().map(AsRef::as_ref))?;
@@ -226,6 +229,37 @@ fn list(rules: &CompiledRules) -> Outcome {
         );
     }
     Ok(())
+}
+
+/// `analyze --explain`: for each utterance, on stderr, the rules that fired and the phrase
+/// rules that matched a pattern or scored at least half their threshold but stayed quiet.
+fn explain_all(rules: &CompiledRules, utts: &[crate::event::Utterance]) {
+    use crate::rules::spec::Kind;
+    for u in utts {
+        let worth = |e: &crate::rules::explain::Explanation| {
+            e.fired
+                || (e.kind == Kind::Phrase
+                    && (e.detail.starts_with("pattern")
+                        || e.score.is_some_and(|(s, t)| s >= t / 2.0)))
+        };
+        let found: Vec<_> = explain(rules, u.text.as_str(), u.speaker, u.start)
+            .into_iter()
+            .filter(worth)
+            .collect();
+        if found.is_empty() {
+            continue;
+        }
+        eprintln!(
+            "{} {}: {}",
+            crate::event::clock(u.start),
+            u.speaker.label(),
+            u.text.as_str()
+        );
+        for e in found {
+            let verdict = if e.fired { "FIRES" } else { "quiet" };
+            eprintln!("  {verdict} {:<22} {}", e.rule, e.detail);
+        }
+    }
 }
 
 fn check(rules: &CompiledRules, text: &str, speaker: Speaker, at: f64) -> Outcome {
