@@ -173,10 +173,12 @@ impl RawRule {
             (&mut self.counter_examples, &base.counter_examples),
         ] {
             match (mine.as_mut(), respan(theirs)) {
-                (Some(m), Some(t)) => m.splice(0..0, t),
+                (Some(m), Some(t)) => {
+                    m.splice(0..0, t);
+                }
                 (None, t) => *mine = t,
                 _ => {}
-            };
+            }
         }
         fill!(kind, enabled, speaker, title, severity, suggestions);
         fill_at!(

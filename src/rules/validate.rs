@@ -153,7 +153,10 @@ impl FileCtx<'_> {
             };
             return Err(self.error_at(
                 span_start,
-                format!("a {} rule needs at least one entry in {what}", kind.as_str()),
+                format!(
+                    "a {} rule needs at least one entry in {what}",
+                    kind.as_str()
+                ),
             ));
         }
         list.iter()
@@ -218,7 +221,11 @@ impl FileCtx<'_> {
     }
 
     /// Example lines: a bounded list of non-empty lines of bounded length.
-    fn lines(&self, v: &Option<Vec<Spanned<String>>>, name: &str) -> Result<Vec<String>, RuleError> {
+    fn lines(
+        &self,
+        v: &Option<Vec<Spanned<String>>>,
+        name: &str,
+    ) -> Result<Vec<String>, RuleError> {
         let list = v.as_deref().unwrap_or(&[]);
         if list.len() > MAX_EXAMPLES {
             return Err(self.error_at(
