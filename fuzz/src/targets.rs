@@ -19,7 +19,7 @@ use warmcall::control::server::{Limits, serve};
 use warmcall::control::{Reply, Request, Status};
 use warmcall::event::Speaker;
 use warmcall::model::{ct2::Ct2Model, ggml, import};
-use warmcall::rules::engine::explain;
+use warmcall::rules::explain::explain;
 use warmcall::rules::replay::{parse_transcript, replay};
 use warmcall::rules::spec::Source;
 use warmcall::rules::{CompiledRules, RuleSet, pattern};
