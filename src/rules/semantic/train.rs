@@ -3,8 +3,9 @@
 //! For each built-in phrase rule: a head fitted on whole lines said by the rule's speaker (the
 //! rule's lines positive, every other line negative), and two thresholds chosen on
 //! out-of-fold predictions over the training lines: `threshold`, where a clause fires the
-//! rule, and `veto`, below which a pattern hit is cancelled, together maximising F1 of the
-//! rule's whole decision (patterns and head, as the engine makes it). Only training lines are
+//! rule, and `veto`, below which a pattern hit is cancelled, together giving the rule's whole
+//! decision (patterns and head, as the engine makes it) the most recall at a precision of
+//! [`PRECISION_FLOOR`]. Only training lines are
 //! read here; the test split is for evaluation alone.
 
 use std::collections::BTreeMap;
@@ -160,8 +161,14 @@ pub fn decision(pattern: bool, unless: bool, p: f32, threshold: f32, veto: f32) 
     !unless && (p >= threshold || (pattern && p >= veto))
 }
 
-/// F1 of a list of (predicted, true) pairs.
-fn f1(pairs: impl Iterator<Item = (bool, bool)>) -> f64 {
+/// The precision a rule's decision must keep on the out-of-fold training lines; the thresholds
+/// are the ones that give the most recall at that precision. A cue that scolds a rep who is
+/// doing well costs more than one that is missed, so precision is held and recall is what
+/// gives.
+pub const PRECISION_FLOOR: f64 = 0.85;
+
+/// (precision, recall) of a list of (predicted, true) pairs.
+fn precision_recall(pairs: impl Iterator<Item = (bool, bool)>) -> (f64, f64) {
     let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
     for (p, t) in pairs {
         match (p, t) {
@@ -171,26 +178,36 @@ fn f1(pairs: impl Iterator<Item = (bool, bool)>) -> f64 {
             _ => {}
         }
     }
-    if tp == 0.0 {
-        0.0
-    } else {
-        2.0 * tp / (2.0 * tp + fp + fneg)
-    }
+    let ratio = |a: f64, b: f64| if a + b == 0.0 { 0.0 } else { a / (a + b) };
+    (ratio(tp, fp), ratio(tp, fneg))
 }
 
-/// Thresholds maximising F1 of the decision over `(pattern, unless, prob, truth)` rows.
-fn choose(rows: &[(bool, bool, f32, bool)]) -> (f32, f32) {
-    let mut best = (f64::MIN, 0.5, 0.0);
+/// Thresholds over `(pattern, unless, prob, truth)` rows: the most recall at a precision of at
+/// least `floor` (ties to the higher precision); when no setting reaches `floor`, the best F1.
+fn choose(rows: &[(bool, bool, f32, bool)], floor: f64) -> (f32, f32) {
+    // (meets the floor, recall or F1, precision) compared in that order.
+    let mut best = ((false, f64::MIN, f64::MIN), 0.5, 0.0);
     for t in (5..=95).map(|x| x as f32 / 100.0) {
         for v in [0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5] {
             if v > t {
                 continue;
             }
-            let score = f1(rows
-                .iter()
-                .map(|&(pat, unl, p, truth)| (decision(pat, unl, p, t, v), truth)));
-            if score > best.0 + 1e-9 {
-                best = (score, t, v);
+            let (p, r) = precision_recall(
+                rows.iter()
+                    .map(|&(pat, unl, prob, truth)| (decision(pat, unl, prob, t, v), truth)),
+            );
+            let f1 = if p + r == 0.0 {
+                0.0
+            } else {
+                2.0 * p * r / (p + r)
+            };
+            let key = if p >= floor {
+                (true, r, p)
+            } else {
+                (false, f1, p)
+            };
+            if key > best.0 {
+                best = (key, t, v);
             }
         }
     }
@@ -232,7 +249,7 @@ fn train_rule(
             )
         })
         .collect();
-    let (threshold, veto) = choose(&rows);
+    let (threshold, veto) = choose(&rows, PRECISION_FLOOR);
     let head = fit_rule(d, id, sel, use_line, opts.fit);
     // Explanations: the rule's lines spread over its probability range, and the negatives
     // the head found hardest.
@@ -332,7 +349,7 @@ mod tests {
             (false, false, 0.4, false),
             (false, false, 0.2, false),
         ];
-        let (t, v) = choose(&rows);
+        let (t, v) = choose(&rows, 0.99);
         assert!(t > 0.4 && t <= 0.8, "{t}");
         assert!(v > 0.01 && v <= 0.3, "{v}");
     }
