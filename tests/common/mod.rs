@@ -129,3 +129,36 @@ pub fn whisper_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// The flag events among `events`, in order.
+pub fn flags(events: &[warmcall::event::Event]) -> Vec<&warmcall::event::Flag> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            warmcall::event::Event::Flag(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A notification backend for `Builder::notifier` that keeps every note it is shown.
+pub fn recorder() -> (
+    warmcall::notify::gate::MakeBackend,
+    std::sync::Arc<std::sync::Mutex<Vec<warmcall::notify::Note>>>,
+) {
+    use std::sync::{Arc, Mutex};
+    use warmcall::notify::{Backend, Note, NotifyError};
+    struct Recorder(Arc<Mutex<Vec<Note>>>);
+    impl Backend for Recorder {
+        fn show(&mut self, note: &Note, _: Option<u32>) -> Result<u32, NotifyError> {
+            let mut notes = self.0.lock().unwrap();
+            notes.push(note.clone());
+            Ok(notes.len() as u32)
+        }
+    }
+    let notes: Arc<Mutex<Vec<Note>>> = Arc::default();
+    let n = notes.clone();
+    let make: warmcall::notify::gate::MakeBackend =
+        Box::new(move |_| Some(Box::new(Recorder(n)) as Box<dyn Backend>));
+    (make, notes)
+}
