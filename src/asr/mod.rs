@@ -42,7 +42,7 @@ impl Transcription {
 /// Errors from a recognition engine.
 #[derive(Debug, Error)]
 pub enum AsrError {
-    #[error("model file {0} not found (run models/fetch.sh or `warmcall model import`)")]
+    #[error("model file {0} not found (run `warmcall model fetch`, or `warmcall model import`)")]
     ModelMissing(std::path::PathBuf),
     #[error("model file {path} is not a usable whisper.cpp model: {detail}")]
     ModelInvalid {

@@ -2,6 +2,7 @@
 //! `outcome` holds what they return: success, or a failure with its exit code.
 
 pub mod daemon;
+pub mod fetch;
 pub mod model;
 pub mod outcome;
 pub mod report;
