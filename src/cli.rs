@@ -8,6 +8,12 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Live, on-device coaching for sales calls.
+///
+/// warmcall listens to a softphone call (the microphone is "me", the monitor of the output the
+/// call plays to is "them"), transcribes it on this machine with whisper.cpp, spots
+/// self-focused pitching and sales pressure, and suggests a better thing to say in a desktop
+/// notification. Nothing leaves the machine. Start with `warmcall model fetch`, then
+/// `warmcall run` or the user service (`systemctl --user enable --now warmcall`).
 #[derive(Debug, Parser)]
 #[command(name = "warmcall", version, about, propagate_version = true)]
 pub struct Cli {
