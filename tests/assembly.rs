@@ -102,7 +102,7 @@ fn a_file_runs_through_a_scripted_recogniser_and_the_gate() {
         notified,
         "every notified flag was shown, no other"
     );
-    assert_eq!(notes[0].rule, "chasing");
+    assert_eq!(notes[0].rule(), Some("chasing"));
 }
 
 #[test]
