@@ -35,6 +35,12 @@ Downloaded wheels and unpacked models; safe to delete.
 \fI$XDG_STATE_HOME/warmcall/calls/\fR
 Call logs (JSON Lines, 0600 in a 0700 directory), deleted after retention_days.
 .TP
+\fI$XDG_STATE_HOME/warmcall/reports/\fR
+Reports written by \fBwarmcall report \-\-open\fR and the summary bubble's "Open report".
+.TP
+\fI$XDG_STATE_HOME/warmcall/mutes.toml\fR
+Muted rules (\fBwarmcall rules mute\fR, "Mute this rule"); \fBwarmcall rules muted\fR lists them.
+.TP
 \fI$XDG_RUNTIME_DIR/warmcall/control.sock\fR
 The daemon's control socket, used by \fBwarmcall ctl\fR.
 .TP

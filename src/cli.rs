@@ -162,6 +162,32 @@ pub enum RulesCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Mute a rule: its flags are still logged but raise no bubble (as "Mute this rule" does).
+    /// Lasts until `rules unmute`, or for --for; a running daemon applies it at its next cue.
+    Mute {
+        /// The rule's id (`warmcall rules list`).
+        id: String,
+        /// Only for this long: 30m, 8h, 7d, 2w.
+        #[arg(long = "for", value_name = "LENGTH")]
+        length: Option<String>,
+        /// Config file (defaults to the per-user config): its rules are the ones that exist.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Unmute a rule muted with `rules mute` or the bubble's "Mute this rule".
+    Unmute {
+        /// The rule's id.
+        id: String,
+        /// Config file (defaults to the per-user config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// List the muted rules: since when, and until when.
+    Muted {
+        /// Config file (defaults to the per-user config): for the rules' titles.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -15,6 +15,7 @@ pub mod control;
 pub mod event;
 pub mod frontend;
 pub mod model;
+pub mod mutes;
 pub mod notify;
 pub mod paths;
 pub mod pipeline;

@@ -12,6 +12,7 @@ use warmcall::audio::source::{CaptureError, CaptureSource, SourceKind};
 use warmcall::config::Config;
 use warmcall::control::{Command, Status};
 use warmcall::event::{Event, Gap, Speaker, Transcript};
+use warmcall::notify::gate::Mutes;
 use warmcall::pipeline::{Builder, RunOptions, Services, Tuning};
 use warmcall::sink::Callback;
 
@@ -54,7 +55,8 @@ fn builder(opts: RunOptions, text: Option<&'static str>) -> (Builder, Arc<Mutex<
         .sink(Box::new(Callback(move |ev: &Event| {
             e.lock().unwrap().push(ev.clone())
         })))
-        .call_sinks(Box::new(|_| Ok(Vec::new())));
+        .call_sinks(Box::new(|_| Ok(Vec::new())))
+        .mutes(Mutes::default());
     (b, events)
 }
 

@@ -225,6 +225,107 @@ fn a_call_that_ends_shows_its_summary_and_open_report_opens_that_calls_report() 
     assert!(status.success());
 }
 
+/// The flags of `rule` in the daemon's logs, in order: whether each became a bubble.
+fn notified(d: &Daemon, rule: &str) -> Vec<bool> {
+    d.flags()
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| f.notified)
+        .collect()
+}
+
+#[test]
+fn mute_this_rule_lasts_across_a_restart_and_rules_unmute_undoes_it() {
+    let _lock = common::whisper_lock();
+    let mut desk = Desktop::new();
+    desk.start_bus();
+    let server = NotificationServer::start(&desk.bus_address(), false);
+    let mutes = desk.rt().join("state/warmcall/mutes.toml");
+    let (me, them) = short_call(&desk, 1.0);
+
+    // First run: the rep picks "Mute this rule" on the chasing bubble.
+    let d = Daemon::start(&desk, false, &[]);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(15.0, || d.has_flag("urgency-pressure")),
+        "{:?}",
+        d.flags()
+    );
+    let bubble = server
+        .shown()
+        .into_iter()
+        .find(|n| action_key(n, "Mute this rule").as_deref() == Some("mute:chasing"))
+        .expect("a chasing bubble with Mute this rule");
+    let mut polls = 0;
+    let saved = wait_for(30.0, || {
+        if polls % 10 == 0 {
+            server.invoke(bubble.id, "mute:chasing");
+        }
+        polls += 1;
+        std::fs::read_to_string(&mutes).is_ok_and(|t| t.contains("[chasing]"))
+    });
+    assert!(saved, "the mute was not saved:\n{}", d.stderr_text());
+
+    // Second run (its logs beside the first's): chasing is still muted; others still notify.
+    let before = server.shown().len();
+    let counts =
+        |d: &Daemon| ["chasing", "objection", "urgency-pressure"].map(|r| notified(d, r).len());
+    let [chasing0, objection0, pressure0] = counts(&d);
+    let (status, _) = d.terminate();
+    assert!(status.success());
+    let d = Daemon::start(&desk, false, &[]);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(15.0, || notified(&d, "urgency-pressure").len() > pressure0),
+        "{:?}",
+        d.flags()
+    );
+    assert_eq!(
+        notified(&d, "chasing")[chasing0..],
+        [false],
+        "muted after the restart: {:?}",
+        d.events()
+    );
+    assert_eq!(notified(&d, "objection")[objection0..], [true]);
+    assert!(
+        server.shown()[before..]
+            .iter()
+            .all(|n| action_key(n, "Mute this rule").as_deref() != Some("mute:chasing")),
+        "{:?}",
+        server.shown()
+    );
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+    c.args(["rules", "muted"]);
+    desk.env(&mut c);
+    let listed = String::from_utf8(c.output().unwrap().stdout).unwrap();
+    assert!(
+        listed.contains("chasing") && listed.contains("you unmute it"),
+        "{listed}"
+    );
+
+    // `warmcall rules unmute` while it runs: the next call's chasing is a bubble again.
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+    c.args(["rules", "unmute", "chasing"]);
+    desk.env(&mut c);
+    assert!(c.status().unwrap().success());
+    assert!(ctl(&desk, "end-call").0);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(15.0, || notified(&d, "chasing").len() == chasing0 + 2),
+        "{:?}",
+        d.flags()
+    );
+    assert_eq!(
+        notified(&d, "chasing")[chasing0..],
+        [false, true],
+        "{:?}\n{}",
+        d.flags(),
+        d.stderr_text()
+    );
+    let (status, _) = d.terminate();
+    assert!(status.success());
+}
+
 #[test]
 fn sound_server_restart_mid_call_is_survived_with_a_gap() {
     let _lock = common::whisper_lock();

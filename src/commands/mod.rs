@@ -4,6 +4,7 @@
 pub mod daemon;
 pub mod fetch;
 pub mod model;
+pub mod mutes;
 pub mod outcome;
 pub mod report;
 pub mod rules;

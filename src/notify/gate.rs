@@ -10,13 +10,12 @@
 //! When a call ends while the daemon goes on, the gate offers the call's summary bubble
 //! ("Open report"), unless paused, in quiet mode, or the call was too short to be one.
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
-
 use super::worker::Worker;
 use super::{Actions, Backend, Note};
 use crate::config::Config;
 use crate::event::{Flag, Summary};
+
+pub use super::mutes::Mutes;
 
 /// A call with less speech than this (both sides, seconds) gets no summary bubble: a cough or
 /// a word to a colleague opens a "call" too.
@@ -47,31 +46,6 @@ impl Policy {
             quiet: cfg.quiet,
             min_interval: cfg.min_interval,
         }
-    }
-}
-
-/// The rules the user muted, shared with the backend (which receives "Mute this rule").
-#[derive(Debug, Clone, Default)]
-pub struct Mutes(Arc<Mutex<BTreeSet<String>>>);
-
-impl Mutes {
-    /// Mute `rule` for the rest of the daemon's life.
-    pub fn add(&self, rule: &str) {
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(rule.to_string());
-        }
-    }
-
-    pub fn contains(&self, rule: &str) -> bool {
-        self.0.lock().map(|m| m.contains(rule)).unwrap_or(false)
-    }
-
-    /// The muted rule ids, sorted.
-    pub fn list(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .map(|m| m.iter().cloned().collect())
-            .unwrap_or_default()
     }
 }
 
@@ -212,6 +186,7 @@ mod tests {
     use super::*;
     use crate::event::{Severity, Speaker};
     use crate::notify::NotifyError;
+    use std::sync::{Arc, Mutex};
 
     /// Records every note shown; "Mute this rule" is pressed on rules named `press-mute`.
     struct Recorder {

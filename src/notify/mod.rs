@@ -6,6 +6,7 @@
 
 pub mod desktop;
 pub mod gate;
+pub mod mutes;
 pub mod open_report;
 pub mod worker;
 

@@ -346,7 +346,7 @@ impl Builder {
             OpenReport::for_daemon(log_dir, self.opts.config_path.clone()).opener()
         });
         Actions {
-            mutes: self.mutes.take().unwrap_or_default(),
+            mutes: self.mutes.take().unwrap_or_else(Mutes::user),
             open_report,
         }
     }
