@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod control;
+pub mod diagnostics;
 pub mod event;
 pub mod frontend;
 pub mod model;

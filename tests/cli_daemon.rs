@@ -35,6 +35,9 @@ fn systemd_unit_verifies_cleanly() {
         "WatchdogSec=",
         "Restart=on-failure",
         "ExecReload=",
+        "\nPartOf=graphical-session.target\n",
+        "\nWantedBy=graphical-session.target\n",
+        "\nDocumentation=man:warmcall(1) ",
     ] {
         assert!(unit_text.contains(needle), "{needle}");
     }
@@ -102,4 +105,74 @@ fn ctl_without_a_daemon_says_so() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is it running?"));
+}
+
+/// `warmcall -v run --headless` on a file whose call log cannot be created (an error, then a
+/// note), with stderr going to `err` and the environment `env`.
+fn run_with_stderr(err: &std::path::Path, env: &[(&str, String)]) {
+    let jfk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/jfk.wav");
+    let data_home = common::model("tiny.en")
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .to_path_buf();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+    cmd.args(["-v", "run", "--headless", "--input"])
+        .arg(&jfk)
+        .args(["--log-dir", "/proc/no-such-dir"])
+        .env("XDG_DATA_HOME", data_home)
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env_remove("WARMCALL_LOG")
+        .env_remove("JOURNAL_STREAM")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(err).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    assert!(cmd.status().unwrap().success());
+}
+
+#[test]
+fn under_systemd_diagnostics_reach_the_journal_with_priorities() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let err = dir.path().join("stderr");
+    std::fs::write(&err, "").unwrap();
+    let meta = std::fs::metadata(&err).unwrap();
+    // systemd sets JOURNAL_STREAM to the device and inode of the stream it gave as stderr.
+    let stream = format!("{}:{}", meta.dev(), meta.ino());
+    run_with_stderr(&err, &[("JOURNAL_STREAM", stream)]);
+    let text = std::fs::read_to_string(&err).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("<3>") && l.contains("Cannot create the call log")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("<6>") && l.contains("call logs are in")),
+        "{text}"
+    );
+    for l in &lines {
+        let prefixed = l.len() > 3
+            && l.starts_with('<')
+            && (b'0'..=b'7').contains(&l.as_bytes()[1])
+            && l.as_bytes()[2] == b'>';
+        assert!(prefixed, "a line without a priority: {l:?}");
+    }
+    assert!(!text.contains('\u{1b}'), "colours in the journal: {text}");
+    assert!(
+        !text.contains("Z ERROR") && !text.contains("Z  INFO"),
+        "a second timestamp: {text}"
+    );
+
+    // Not the journal (another stream's numbers, or none): plain lines, no colours off a terminal.
+    let other = dir.path().join("stderr2");
+    run_with_stderr(&other, &[("JOURNAL_STREAM", "1:1".into())]);
+    let text = std::fs::read_to_string(&other).unwrap();
+    assert!(text.contains(" ERROR ") && !text.contains("<3>"), "{text}");
+    assert!(!text.contains('\u{1b}'), "colours off a terminal: {text}");
 }
