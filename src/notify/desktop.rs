@@ -2,9 +2,9 @@
 //!
 //! One bubble at a time, replaced in place. A cue's bubble: urgency from the flag's severity,
 //! transient, with "Mute this rule" and "Got it" when the server supports actions. A call's
-//! summary bubble: low urgency, shown longer, with "Open report". Each bubble's action waiter
-//! acts only on its own action keys, so a bubble replaced in place (same id) cannot trigger
-//! another's action.
+//! summary bubble: normal urgency, not transient, shown longer, with "Open report". Each
+//! bubble's action waiter acts only on its own action keys, so a bubble replaced in place
+//! (same id) cannot trigger another's action.
 
 use notify_rust::{Hint, Notification, Timeout, Urgency};
 
@@ -94,6 +94,8 @@ impl Backend for Desktop {
             .summary(&note.summary)
             .body(&note.body)
             .urgency(match note.severity {
+                // A low-urgency bubble is not shown as a banner by some servers (GNOME).
+                _ if summary_bubble => Urgency::Normal,
                 Severity::Info => Urgency::Low,
                 Severity::Warn => Urgency::Normal,
                 Severity::Alert => Urgency::Critical,
