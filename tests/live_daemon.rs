@@ -128,10 +128,6 @@ fn live_call_is_coached_with_notifications_and_a_complete_log() {
     }
 }
 
-/// How long the new tests wait for speech to be decoded and coached: whisper on a loaded
-/// two-core machine can take tens of seconds a phrase (the wait ends as soon as it is done).
-const DECODE_WAIT: f64 = 90.0;
-
 /// A "browser" for xdg-open (through $BROWSER, as on a desktop without a DE's opener): it
 /// notes the page it was asked to open in `opened`.
 fn recording_browser(desk: &Desktop) -> (String, PathBuf) {
