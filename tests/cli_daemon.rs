@@ -107,9 +107,13 @@ fn ctl_without_a_daemon_says_so() {
         .stderr(predicate::str::contains("is it running?"));
 }
 
-/// `warmcall -v run --headless` on a file whose call log cannot be created (an error, then a
-/// note), with stderr going to `err` and the environment `env`.
-fn run_with_stderr(err: &std::path::Path, env: &[(&str, String)]) {
+/// `warmcall -v run --headless` on jfk.wav with call logs in `log_dir`, stderr going to `err`
+/// and the environment `env`; whether it succeeded.
+fn run_with_stderr(
+    err: &std::path::Path,
+    log_dir: &std::path::Path,
+    env: &[(&str, String)],
+) -> bool {
     let jfk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/jfk.wav");
     let data_home = common::model("tiny.en")
         .ancestors()
@@ -119,7 +123,8 @@ fn run_with_stderr(err: &std::path::Path, env: &[(&str, String)]) {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
     cmd.args(["-v", "run", "--headless", "--input"])
         .arg(&jfk)
-        .args(["--log-dir", "/proc/no-such-dir"])
+        .arg("--log-dir")
+        .arg(log_dir)
         .env("XDG_DATA_HOME", data_home)
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .env_remove("WARMCALL_LOG")
@@ -129,50 +134,70 @@ fn run_with_stderr(err: &std::path::Path, env: &[(&str, String)]) {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    assert!(cmd.status().unwrap().success());
+    cmd.status().unwrap().success()
 }
 
-#[test]
-fn under_systemd_diagnostics_reach_the_journal_with_priorities() {
+/// What systemd sets JOURNAL_STREAM to for a stream: its device and inode.
+fn stream_of(path: &std::path::Path) -> String {
     use std::os::unix::fs::MetadataExt;
-    let dir = tempfile::tempdir().unwrap();
-    let err = dir.path().join("stderr");
-    std::fs::write(&err, "").unwrap();
-    let meta = std::fs::metadata(&err).unwrap();
-    // systemd sets JOURNAL_STREAM to the device and inode of the stream it gave as stderr.
-    let stream = format!("{}:{}", meta.dev(), meta.ino());
-    run_with_stderr(&err, &[("JOURNAL_STREAM", stream)]);
-    let text = std::fs::read_to_string(&err).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("<3>") && l.contains("Cannot create the call log")),
-        "{text}"
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("<6>") && l.contains("call logs are in")),
-        "{text}"
-    );
-    for l in &lines {
-        let prefixed = l.len() > 3
-            && l.starts_with('<')
-            && (b'0'..=b'7').contains(&l.as_bytes()[1])
-            && l.as_bytes()[2] == b'>';
+    std::fs::write(path, "").unwrap();
+    let meta = std::fs::metadata(path).unwrap();
+    format!("{}:{}", meta.dev(), meta.ino())
+}
+
+/// Every line has a syslog priority prefix, and no colours or timestamp.
+fn assert_journal_lines(text: &str) {
+    for l in text.lines() {
+        let b = l.as_bytes();
+        let prefixed = b.len() > 3 && b[0] == b'<' && (b'0'..=b'7').contains(&b[1]) && b[2] == b'>';
         assert!(prefixed, "a line without a priority: {l:?}");
     }
     assert!(!text.contains('\u{1b}'), "colours in the journal: {text}");
     assert!(
-        !text.contains("Z ERROR") && !text.contains("Z  INFO"),
+        !text.contains("Z  INFO") && !text.contains("Z ERROR"),
         "a second timestamp: {text}"
     );
+}
 
-    // Not the journal (another stream's numbers, or none): plain lines, no colours off a terminal.
-    let other = dir.path().join("stderr2");
-    run_with_stderr(&other, &[("JOURNAL_STREAM", "1:1".into())]);
+#[test]
+fn under_systemd_diagnostics_reach_the_journal_with_priorities() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+
+    // A run that works: its info lines are priority 6.
+    let err = dir.path().join("stderr");
+    let stream = stream_of(&err);
+    assert!(run_with_stderr(&err, &logs, &[("JOURNAL_STREAM", stream)]));
+    let text = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("<6>") && l.contains("Call log opened.")),
+        "{text}"
+    );
+    assert_journal_lines(&text);
+
+    // A run that is refused: its one line is an error, priority 3.
+    let err = dir.path().join("stderr-refused");
+    let stream = stream_of(&err);
+    let bad = std::path::Path::new("/proc/no-such-dir");
+    assert!(!run_with_stderr(&err, bad, &[("JOURNAL_STREAM", stream)]));
+    let text = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("<3>warmcall: ") && l.contains("/proc/no-such-dir")),
+        "{text}"
+    );
+    assert_journal_lines(&text);
+
+    // Not the journal (another stream's numbers): plain lines with a timestamp, and no
+    // colours off a terminal.
+    let other = dir.path().join("stderr-plain");
+    assert!(run_with_stderr(
+        &other,
+        &logs,
+        &[("JOURNAL_STREAM", "1:1".into())]
+    ));
     let text = std::fs::read_to_string(&other).unwrap();
-    assert!(text.contains(" ERROR ") && !text.contains("<3>"), "{text}");
+    assert!(text.contains("Z  INFO ") && !text.contains("<6>"), "{text}");
     assert!(!text.contains('\u{1b}'), "colours off a terminal: {text}");
 }
