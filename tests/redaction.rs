@@ -18,6 +18,7 @@ use warmcall::asr::{AsrError, Segment, Transcriber, TranscriberFactory, Transcri
 use warmcall::config::Config;
 use warmcall::event::Event;
 use warmcall::notify::Note;
+use warmcall::notify::gate::Mutes;
 use warmcall::pipeline::{Builder, RunOptions, Tuning};
 use warmcall::rules::{CompiledRules, RuleSet};
 use warmcall::sink::Callback;
@@ -119,6 +120,7 @@ fn run(redact: bool, logs: &Path) -> (Vec<Event>, String, Vec<Note>) {
             ..Tuning::default()
         })
         .notifier(make)
+        .mutes(Mutes::default())
         .sink(Box::new(Callback(move |ev: &Event| {
             e.lock().unwrap().push(ev.clone())
         })))
