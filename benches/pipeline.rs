@@ -19,18 +19,16 @@ use std::time::Instant;
 use warmcall::asr::Transcriber;
 use warmcall::asr::whisper::{self, DecodeOptions, WhisperModel};
 use warmcall::audio::source::{BLOCK, WavSource};
-use warmcall::audio::wav;
 use warmcall::config::Config;
 use warmcall::event::{Event, Speaker, Transcript};
-use warmcall::frontend::resample::To16k;
 use warmcall::frontend::vad::{Earshot, VoiceDetector};
 use warmcall::pipeline::{Builder, RunOptions, RunStats};
 use warmcall::rules::CompiledRules;
 use warmcall::sink::Callback;
-use warmcall::text::normalize;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+use common::measure::{channel_16k, pct, wer, words};
 use common::{Truth, synth_call};
 
 fn root() -> PathBuf {
@@ -82,14 +80,6 @@ fn zero(ev: &Timed) -> Instant {
     *at - BLOCK
 }
 
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v[((v.len() - 1) as f64 * p).round() as usize]
-}
-
 fn transcript_latencies(ev: &Timed) -> (Vec<f64>, Vec<f64>) {
     let t0 = zero(ev);
     let mut lat = Vec::new();
@@ -110,43 +100,6 @@ fn transcript_latencies(ev: &Timed) -> (Vec<f64>, Vec<f64>) {
         }
     }
     (lat, flag_delay)
-}
-
-fn words(text: &str) -> Vec<String> {
-    normalize(text)
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
-/// Word error rate of `hyp` against `reference`.
-fn wer(reference: &[String], hyp: &[String]) -> f64 {
-    let mut prev: Vec<usize> = (0..=hyp.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut cur = vec![i + 1; hyp.len() + 1];
-        for (j, h) in hyp.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(r != h))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[hyp.len()] as f64 / reference.len().max(1) as f64
-}
-
-fn channel_16k(wav: &Path) -> Vec<Vec<f32>> {
-    let audio = wav::read_file(wav).unwrap();
-    audio
-        .channels
-        .iter()
-        .map(|ch| {
-            let mut r = To16k::new(audio.sample_rate).unwrap();
-            let mut out = Vec::new();
-            r.push(ch, &mut out);
-            r.push(&vec![0.0; audio.sample_rate as usize], &mut out);
-            out
-        })
-        .collect()
 }
 
 /// (streamed WER, offline WER) against the script, both speakers together.

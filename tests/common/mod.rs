@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod daemon;
 pub mod desktop;
+pub mod measure;
 pub mod user_manager;
 
 use std::path::PathBuf;
@@ -75,12 +76,16 @@ pub fn synth_call(script: &std::path::Path, dir: &std::path::Path) -> (PathBuf, 
         .status()
         .expect("scripts/synth-call runs (needs python3, espeak-ng and sox: scripts/setup installs them)");
     assert!(status.success());
-    let truth = std::fs::read_to_string(truth)
+    (wav, read_truth(&truth))
+}
+
+/// The utterances of a truth file written by scripts/synth-call.
+pub fn read_truth(path: &std::path::Path) -> Vec<Truth> {
+    std::fs::read_to_string(path)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (wav, truth)
+        .collect()
 }
 
 /// Write a 16-bit WAV of `channels` interleaved channels.
