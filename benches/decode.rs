@@ -130,10 +130,9 @@ fn run_child(wav: &Path, truth: &Path, threads: &str, limit: usize) -> Run {
         .stderr(Stdio::null());
     // libgomp reads its wait policy when it loads, so it is set for the child process.
     if let Some((_, policy)) = threads.split_once('/') {
-        assert!(
-            cfg!(feature = "openmp"),
-            "{threads}: build with --features openmp"
-        );
+        if !cfg!(feature = "openmp") {
+            panic!("{threads}: build with --features openmp");
+        }
         cmd.env("OMP_WAIT_POLICY", policy);
     }
     let out = cmd.output().unwrap();
@@ -163,7 +162,7 @@ fn label(threads: &str, used: &[usize]) -> String {
             None => counts.push((n, 1)),
         }
     }
-    counts.sort_by(|a, b| b.0.cmp(&a.0));
+    counts.sort_by_key(|&(n, _)| std::cmp::Reverse(n));
     let parts: Vec<String> = counts.iter().map(|(n, c)| format!("{n} ×{c}")).collect();
     format!("auto ({})", parts.join(", "))
 }

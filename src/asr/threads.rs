@@ -185,16 +185,16 @@ impl ThreadPolicy {
     }
 
     /// Threads for the decode about to start.
-    pub fn next(&mut self) -> usize {
+    pub fn choose(&mut self) -> usize {
         match self.setting {
             Threads::Fixed(n) => usize::from(n),
-            Threads::Auto => self.next_with(CpuSample::read()),
+            Threads::Auto => self.choose_with(CpuSample::read()),
         }
     }
 
-    /// `next` with the counters given: a window too short to judge keeps the previous choice
+    /// `choose` with the counters given: a window too short to judge keeps the previous choice
     /// (and grows until it is long enough); no counters at all means one thread.
-    pub fn next_with(&mut self, sample: Option<CpuSample>) -> usize {
+    pub fn choose_with(&mut self, sample: Option<CpuSample>) -> usize {
         let Some(now) = sample else {
             self.current = 1;
             return 1;
@@ -344,31 +344,35 @@ mod tests {
         let mut m = Machine::default();
         let mut p = ThreadPolicy::with_cores(Threads::Auto, 2);
         assert_eq!(
-            p.next_with(Some(m.run(1.0, 0.0, 0.0, 1))),
+            p.choose_with(Some(m.run(1.0, 0.0, 0.0, 1))),
             1,
             "no window yet"
         );
-        assert_eq!(p.next_with(Some(m.run(3.0, 0.1, 0.3, 1))), 2, "idle");
+        assert_eq!(p.choose_with(Some(m.run(3.0, 0.1, 0.3, 1))), 2, "idle");
         assert_eq!(p.current(), 2);
         // Two busy processes start; while decoding with two threads this process gets half.
-        assert_eq!(p.next_with(Some(m.run(3.0, 1.0, 1.0, 3))), 1, "loaded");
+        assert_eq!(p.choose_with(Some(m.run(3.0, 1.0, 1.0, 3))), 1, "loaded");
         // 0.1 s later the load is gone: too short to judge, the choice stays.
-        assert_eq!(p.next_with(Some(m.run(0.1, 0.0, 0.0, 1))), 1);
+        assert_eq!(p.choose_with(Some(m.run(0.1, 0.0, 0.0, 1))), 1);
         // Judged over the grown window (3.1 s, nearly all of it idle).
-        assert_eq!(p.next_with(Some(m.run(3.0, 0.0, 0.1, 1))), 2, "idle again");
+        assert_eq!(
+            p.choose_with(Some(m.run(3.0, 0.0, 0.1, 1))),
+            2,
+            "idle again"
+        );
         // Load that began a moment ago shows in the running count before the average.
         assert_eq!(
-            p.next_with(Some(m.run(3.0, 0.05, 0.1, 3))),
+            p.choose_with(Some(m.run(3.0, 0.05, 0.1, 3))),
             1,
             "load right now"
         );
-        assert_eq!(p.next_with(None), 1, "no counters: one thread");
+        assert_eq!(p.choose_with(None), 1, "no counters: one thread");
     }
 
     #[test]
     fn a_fixed_count_is_kept_whatever_the_load() {
         let mut p = ThreadPolicy::with_cores(Threads::Fixed(2), 2);
-        assert_eq!(p.next(), 2);
+        assert_eq!(p.choose(), 2);
         assert_eq!(p.current(), 2);
     }
 }

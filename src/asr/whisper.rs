@@ -133,7 +133,7 @@ impl Transcriber for WhisperTranscriber {
             return Ok(Transcription::default());
         }
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(self.policy.next() as i32);
+        params.set_n_threads(self.policy.choose() as i32);
         params.set_language(self.options.language.as_deref());
         params.set_no_context(true);
         params.set_single_segment(false);
