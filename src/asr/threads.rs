@@ -3,9 +3,9 @@
 //! whisper.cpp, built without OpenMP, runs each step of the model on ggml's own thread pool,
 //! whose threads meet at a barrier after every operation and wait there by spinning. When the
 //! cores are busy and one decode thread is descheduled, the other spins through its whole time
-//! slice at every barrier: on a loaded 2-core machine two threads took about 12 times the wall
-//! time and 12 times the CPU of one, 88 % of it in `ggml_barrier` (README, "Decoding on a busy
-//! machine"). One thread never waits at a barrier, so it slows down only in proportion to the
+//! slice at every barrier: on a loaded 2-core machine two threads took 7 to 12 times the wall
+//! time and 10 to 12 times the CPU of one, 88 % of it in `ggml_barrier` (README, "Decoding on a
+//! busy machine"). One thread never waits at a barrier, so it slows down only in proportion to the
 //! CPU it gets.
 //!
 //! `Threads::Auto` therefore decodes with several threads only while other programs leave that
@@ -193,7 +193,8 @@ impl ThreadPolicy {
     }
 
     /// `choose` with the counters given: a window too short to judge keeps the previous choice
-    /// (and grows until it is long enough); no counters at all means one thread.
+    /// (and grows until it is long enough) unless other programs' threads are runnable right
+    /// now; no counters at all means one thread.
     pub fn choose_with(&mut self, sample: Option<CpuSample>) -> usize {
         let Some(now) = sample else {
             self.current = 1;
@@ -206,10 +207,17 @@ impl ThreadPolicy {
         if let Some(others) = OthersLoad::between(&prev, &now, self.cores) {
             self.current = threads_for(others, self.cores, self.cores.min(MAX_THREADS));
             self.last = Some(now);
-        } else if now.total < prev.total {
+            return self.current;
+        }
+        if now.total < prev.total {
             // Counters that went backwards: start a new window.
             self.last = Some(now);
         }
+        let others_now = now.running.saturating_sub(now.own_running) as usize;
+        self.current = self
+            .current
+            .min(self.cores.saturating_sub(others_now))
+            .max(1);
         self.current
     }
 
@@ -355,6 +363,23 @@ mod tests {
         // 0.1 s later the load is gone: too short to judge, the choice stays.
         assert_eq!(p.choose_with(Some(m.run(0.1, 0.0, 0.0, 1))), 1);
         // Judged over the grown window (3.1 s, nearly all of it idle).
+        assert_eq!(
+            p.choose_with(Some(m.run(3.0, 0.0, 0.1, 1))),
+            2,
+            "idle again"
+        );
+        // A window too short to judge keeps two threads while nobody else is runnable...
+        assert_eq!(
+            p.choose_with(Some(m.run(0.1, 0.0, 0.1, 1))),
+            2,
+            "short, idle"
+        );
+        // ...but not once another program's thread is.
+        assert_eq!(
+            p.choose_with(Some(m.run(0.1, 0.0, 0.1, 2))),
+            1,
+            "short, busy now"
+        );
         assert_eq!(
             p.choose_with(Some(m.run(3.0, 0.0, 0.1, 1))),
             2,
