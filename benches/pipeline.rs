@@ -19,18 +19,16 @@ use std::time::Instant;
 use warmcall::asr::Transcriber;
 use warmcall::asr::whisper::{self, DecodeOptions, WhisperModel};
 use warmcall::audio::source::{BLOCK, WavSource};
-use warmcall::audio::wav;
 use warmcall::config::Config;
 use warmcall::event::{Event, Speaker, Transcript};
-use warmcall::frontend::resample::To16k;
 use warmcall::frontend::vad::{Earshot, VoiceDetector};
 use warmcall::pipeline::{Builder, RunOptions, RunStats};
 use warmcall::rules::CompiledRules;
 use warmcall::sink::Callback;
-use warmcall::text::normalize;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+use common::measure::{channel_16k, pct, wer, words};
 use common::{Truth, synth_call};
 
 fn root() -> PathBuf {
@@ -82,14 +80,6 @@ fn zero(ev: &Timed) -> Instant {
     *at - BLOCK
 }
 
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v[((v.len() - 1) as f64 * p).round() as usize]
-}
-
 fn transcript_latencies(ev: &Timed) -> (Vec<f64>, Vec<f64>) {
     let t0 = zero(ev);
     let mut lat = Vec::new();
@@ -110,43 +100,6 @@ fn transcript_latencies(ev: &Timed) -> (Vec<f64>, Vec<f64>) {
         }
     }
     (lat, flag_delay)
-}
-
-fn words(text: &str) -> Vec<String> {
-    normalize(text)
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
-/// Word error rate of `hyp` against `reference`.
-fn wer(reference: &[String], hyp: &[String]) -> f64 {
-    let mut prev: Vec<usize> = (0..=hyp.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut cur = vec![i + 1; hyp.len() + 1];
-        for (j, h) in hyp.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(r != h))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[hyp.len()] as f64 / reference.len().max(1) as f64
-}
-
-fn channel_16k(wav: &Path) -> Vec<Vec<f32>> {
-    let audio = wav::read_file(wav).unwrap();
-    audio
-        .channels
-        .iter()
-        .map(|ch| {
-            let mut r = To16k::new(audio.sample_rate).unwrap();
-            let mut out = Vec::new();
-            r.push(ch, &mut out);
-            r.push(&vec![0.0; audio.sample_rate as usize], &mut out);
-            out
-        })
-        .collect()
 }
 
 /// (streamed WER, offline WER) against the script, both speakers together.
@@ -259,10 +212,10 @@ fn main() {
     let tiny = WhisperModel::load(&common::model("tiny.en")).unwrap();
     let base = WhisperModel::load(&common::model("base")).unwrap();
 
-    println!("### Live latency (tiny.en, synthetic calls played at real speed)\n");
-    let (mut lat, mut flag_delay) = (Vec::new(), Vec::new());
-    let mut drops = 0;
     if !quick {
+        println!("### Live latency (tiny.en, synthetic calls played at real speed)\n");
+        let (mut lat, mut flag_delay) = (Vec::new(), Vec::new());
+        let mut drops = 0;
         for (wav, _) in &calls {
             let (ev, stats, _) = play(wav, &tiny, true);
             let (l, f) = transcript_latencies(&ev);
@@ -270,25 +223,23 @@ fn main() {
             flag_delay.extend(f);
             drops += stats.dropped;
         }
-    }
-    let n = lat.len();
-    println!("| figure | p50 | p95 | max | target |");
-    println!("|---|---|---|---|---|");
-    println!(
-        "| end of phrase (audio) → transcript event (wall), {n} phrases | {:.2} s | {:.2} s | {:.2} s | p50 ≤ 0.8 s, p95 ≤ 1.5 s |",
-        pct(&mut lat, 0.5),
-        pct(&mut lat, 0.95),
-        pct(&mut lat, 1.0)
-    );
-    println!(
-        "| transcript event → its flag event | {:.3} ms | {:.3} ms | {:.3} ms | ≤ 5 ms |",
-        pct(&mut flag_delay, 0.5) * 1e3,
-        pct(&mut flag_delay, 0.95) * 1e3,
-        pct(&mut flag_delay, 1.0) * 1e3
-    );
-    println!("\nPhrases dropped because recognition fell behind: {drops}.\n");
+        let n = lat.len();
+        println!("| figure | p50 | p95 | max | target |");
+        println!("|---|---|---|---|---|");
+        println!(
+            "| end of phrase (audio) → transcript event (wall), {n} phrases | {:.2} s | {:.2} s | {:.2} s | p50 ≤ 0.8 s, p95 ≤ 1.5 s |",
+            pct(&mut lat, 0.5),
+            pct(&mut lat, 0.95),
+            pct(&mut lat, 1.0)
+        );
+        println!(
+            "| transcript event → its flag event | {:.3} ms | {:.3} ms | {:.3} ms | ≤ 5 ms |",
+            pct(&mut flag_delay, 0.5) * 1e3,
+            pct(&mut flag_delay, 0.95) * 1e3,
+            pct(&mut flag_delay, 1.0) * 1e3
+        );
+        println!("\nPhrases dropped because recognition fell behind: {drops}.\n");
 
-    if !quick {
         let (wav, _) = synth("benches/monologue.txt", dir.path(), "monologue");
         let (ev, _, _) = play(&wav, &tiny, true);
         let t0 = zero(&ev);

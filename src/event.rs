@@ -180,6 +180,24 @@ pub struct Summary {
     pub practices: BTreeMap<String, Practice>,
 }
 
+impl Summary {
+    /// How many flags the call raised, all rules together.
+    pub fn cues(&self) -> u32 {
+        self.flags.values().sum()
+    }
+
+    /// (practices done, practices in the checklist).
+    pub fn practices_done(&self) -> (usize, usize) {
+        let done = self.practices.values().filter(|p| p.done).count();
+        (done, self.practices.len())
+    }
+
+    /// Seconds of speech, both sides together.
+    pub fn talk_seconds(&self) -> f64 {
+        self.talk_s_me + self.talk_s_them
+    }
+}
+
 /// One line of the event log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

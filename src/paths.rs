@@ -83,6 +83,13 @@ pub fn reports_dir() -> PathBuf {
     calls_dir().with_file_name("reports")
 }
 
+/// `$XDG_CACHE_HOME/warmcall`: downloaded wheels and unpacked models, safe to delete.
+pub fn cache_dir() -> PathBuf {
+    dirs()
+        .map(|d| d.cache_dir().to_path_buf())
+        .unwrap_or_else(|| home_fallback(".cache/warmcall"))
+}
+
 /// The target of the link `link` is a directory closed to other users.
 fn private_link_target(link: &Path) -> io::Result<()> {
     let target = fs::canonicalize(link)?;

@@ -16,8 +16,10 @@ fn systemd_unit_verifies_cleanly() {
     )
     .unwrap();
     let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/warmcall.service");
+    // --man=no: Documentation=man:warmcall(1) exists once the .deb is installed, which
+    // scripts/test-deb checks; from a clone the page is not installed.
     let out = std::process::Command::new("systemd-analyze")
-        .args(["verify", "--user"])
+        .args(["verify", "--user", "--man=no"])
         .arg(&unit)
         .env("HOME", home.path())
         .env("XDG_RUNTIME_DIR", home.path())
@@ -33,6 +35,9 @@ fn systemd_unit_verifies_cleanly() {
         "WatchdogSec=",
         "Restart=on-failure",
         "ExecReload=",
+        "\nPartOf=graphical-session.target\n",
+        "\nWantedBy=graphical-session.target\n",
+        "\nDocumentation=man:warmcall(1) ",
     ] {
         assert!(unit_text.contains(needle), "{needle}");
     }
@@ -100,4 +105,99 @@ fn ctl_without_a_daemon_says_so() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is it running?"));
+}
+
+/// `warmcall -v run --headless` on jfk.wav with call logs in `log_dir`, stderr going to `err`
+/// and the environment `env`; whether it succeeded.
+fn run_with_stderr(
+    err: &std::path::Path,
+    log_dir: &std::path::Path,
+    env: &[(&str, String)],
+) -> bool {
+    let jfk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/jfk.wav");
+    let data_home = common::model("tiny.en")
+        .ancestors()
+        .nth(3)
+        .unwrap()
+        .to_path_buf();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+    cmd.args(["-v", "run", "--headless", "--input"])
+        .arg(&jfk)
+        .arg("--log-dir")
+        .arg(log_dir)
+        .env("XDG_DATA_HOME", data_home)
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env_remove("WARMCALL_LOG")
+        .env_remove("JOURNAL_STREAM")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(err).unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.status().unwrap().success()
+}
+
+/// What systemd sets JOURNAL_STREAM to for a stream: its device and inode.
+fn stream_of(path: &std::path::Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::write(path, "").unwrap();
+    let meta = std::fs::metadata(path).unwrap();
+    format!("{}:{}", meta.dev(), meta.ino())
+}
+
+/// Every line has a syslog priority prefix, and no colours or timestamp.
+fn assert_journal_lines(text: &str) {
+    for l in text.lines() {
+        let b = l.as_bytes();
+        let prefixed = b.len() > 3 && b[0] == b'<' && (b'0'..=b'7').contains(&b[1]) && b[2] == b'>';
+        assert!(prefixed, "a line without a priority: {l:?}");
+    }
+    assert!(!text.contains('\u{1b}'), "colours in the journal: {text}");
+    assert!(
+        !text.contains("Z  INFO") && !text.contains("Z ERROR"),
+        "a second timestamp: {text}"
+    );
+}
+
+#[test]
+fn under_systemd_diagnostics_reach_the_journal_with_priorities() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+
+    // A run that works: its info lines are priority 6.
+    let err = dir.path().join("stderr");
+    let stream = stream_of(&err);
+    assert!(run_with_stderr(&err, &logs, &[("JOURNAL_STREAM", stream)]));
+    let text = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("<6>") && l.contains("Call log opened.")),
+        "{text}"
+    );
+    assert_journal_lines(&text);
+
+    // A run that is refused: its one line is an error, priority 3.
+    let err = dir.path().join("stderr-refused");
+    let stream = stream_of(&err);
+    let bad = std::path::Path::new("/proc/no-such-dir");
+    assert!(!run_with_stderr(&err, bad, &[("JOURNAL_STREAM", stream)]));
+    let text = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("<3>warmcall: ") && l.contains("/proc/no-such-dir")),
+        "{text}"
+    );
+    assert_journal_lines(&text);
+
+    // Not the journal (another stream's numbers): plain lines with a timestamp, and no
+    // colours off a terminal.
+    let other = dir.path().join("stderr-plain");
+    assert!(run_with_stderr(
+        &other,
+        &logs,
+        &[("JOURNAL_STREAM", "1:1".into())]
+    ));
+    let text = std::fs::read_to_string(&other).unwrap();
+    assert!(text.contains("Z  INFO ") && !text.contains("<6>"), "{text}");
+    assert!(!text.contains('\u{1b}'), "colours off a terminal: {text}");
 }

@@ -26,7 +26,7 @@ fn verify_rejects_a_missing_model_with_exit_4() {
         .assert()
         .code(4)
         .stderr(predicate::str::contains("/nonexistent/ggml-x.bin"))
-        .stderr(predicate::str::contains("models/fetch.sh"));
+        .stderr(predicate::str::contains("warmcall model fetch"));
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn list_with_no_models_says_how_to_get_one() {
         .args(["model", "list"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("models/fetch.sh"));
+        .stdout(predicate::str::contains("warmcall model fetch"));
 }
 
 #[test]

@@ -214,3 +214,103 @@ fn rules_check_explains_matches_and_cancellations() {
         .success()
         .stdout(predicate::str::contains("FIRES objection"));
 }
+
+/// `warmcall rules …` with its own state and config directories.
+fn rules_cmd(home: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    common::warmcall()
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .arg("rules")
+        .args(args)
+        .assert()
+}
+
+#[test]
+fn rules_mute_unmute_and_muted_keep_a_private_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    rules_cmd(h, &["muted"])
+        .success()
+        .stdout("no rules are muted\n");
+    rules_cmd(h, &["mute", "chasing"])
+        .success()
+        .stdout(predicate::str::starts_with(
+            "muted chasing (Chasing) until you unmute it",
+        ));
+    rules_cmd(h, &["mute", "objection", "--for", "7d"])
+        .success()
+        .stdout(
+            predicate::str::contains("muted objection (").and(predicate::str::contains("until 2")),
+        );
+    let file = h.join("state/warmcall/mutes.toml");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(mode(file.parent().unwrap()), 0o700);
+    let out = rules_cmd(h, &["muted"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[1].starts_with("chasing") && lines[1].ends_with("you unmute it"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("objection") && !lines[2].ends_with("you unmute it"),
+        "{out}"
+    );
+    rules_cmd(h, &["unmute", "chasing"])
+        .success()
+        .stdout("unmuted chasing\n");
+    rules_cmd(h, &["unmute", "chasing"])
+        .success()
+        .stdout("chasing is not muted; nothing to do\n");
+    let out = rules_cmd(h, &["muted"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        !out.contains("chasing") && out.contains("objection"),
+        "{out}"
+    );
+}
+
+#[test]
+fn rules_mute_refuses_unknown_ids_practices_bad_lengths_and_a_broken_file() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    rules_cmd(h, &["mute", "chasng"])
+        .code(2)
+        .stderr(predicate::str::contains("no rule \"chasng\" in force"))
+        .stderr(predicate::str::contains("chasing, "));
+    rules_cmd(h, &["unmute", "chasng"])
+        .code(2)
+        .stderr(predicate::str::contains("no rule \"chasng\" in force"));
+    rules_cmd(h, &["mute", "no-is-fine"])
+        .code(2)
+        .stderr(predicate::str::contains("is a practice"));
+    rules_cmd(h, &["mute", "chasing", "--for", "a while"])
+        .code(2)
+        .stderr(predicate::str::contains("30m, 8h, 7d or 2w"));
+    assert!(
+        !h.join("state/warmcall/mutes.toml").exists(),
+        "nothing written"
+    );
+    let file = h.join("state/warmcall/mutes.toml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "[chasing\n").unwrap();
+    rules_cmd(h, &["mute", "objection"])
+        .code(1)
+        .stderr(predicate::str::contains("mutes.toml: 1:"))
+        .stderr(predicate::str::contains("delete the file"));
+    rules_cmd(h, &["muted"])
+        .code(1)
+        .stderr(predicate::str::contains("mutes.toml"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "[chasing\n");
+}

@@ -5,10 +5,11 @@
 mod common;
 
 use std::os::unix::net::UnixDatagram;
+use std::path::PathBuf;
 use std::process::Command;
 
 use common::daemon::{DECODE_WAIT, Daemon, ctl, play_both, short_call};
-use common::desktop::{Desktop, notification_server, wait_for};
+use common::desktop::{Desktop, NotificationServer, action_key, notification_server, wait_for};
 use warmcall::event::{Event, Flag, Gap, Speaker, Transcript};
 
 #[test]
@@ -96,8 +97,11 @@ fn live_call_is_coached_with_notifications_and_a_complete_log() {
     );
     assert!(matches!(events.first(), Some(Event::CallStart { source, .. }) if source == "live"));
 
-    // Every notified flag became a bubble with the rule's title and suggestion, replaced in place.
-    let notes = notes.lock().unwrap().clone();
+    // Every notified flag became a bubble with the rule's title and suggestion, replaced in
+    // place; `end-call` added the call's summary (its own test is below).
+    let mut notes = notes.lock().unwrap().clone();
+    let summary = notes.pop().expect("the call's summary bubble");
+    assert!(summary.summary.starts_with("Call ended: "), "{summary:?}");
     let notified: Vec<&&Flag> = flags.iter().filter(|f| f.notified).collect();
     assert!(!notified.is_empty(), "no flag was notified: {flags:?}");
     assert_eq!(notes.len(), notified.len(), "{notes:?}");
@@ -122,6 +126,210 @@ fn live_call_is_coached_with_notifications_and_a_complete_log() {
             "later bubbles replace the first in place"
         );
     }
+}
+
+/// A "browser" for xdg-open (through $BROWSER, as on a desktop without a DE's opener): it
+/// notes the page it was asked to open in `opened`.
+fn recording_browser(desk: &Desktop) -> (String, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let opened = desk.rt().join("opened.txt");
+    let browser = desk.rt().join("browser");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" >> '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (browser.display().to_string(), opened)
+}
+
+#[test]
+fn a_call_that_ends_shows_its_summary_and_open_report_opens_that_calls_report() {
+    let _lock = common::whisper_lock();
+    let mut desk = Desktop::new();
+    desk.start_bus();
+    let server = NotificationServer::start(&desk.bus_address(), false);
+    let (browser, opened) = recording_browser(&desk);
+    let d = Daemon::start(&desk, false, &[("BROWSER", browser)]);
+    let (me, them) = short_call(&desk, 1.0);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(DECODE_WAIT, || d.has_flag("urgency-pressure")),
+        "flags: {:?}\n{}",
+        d.flags(),
+        d.stderr_text()
+    );
+    let cue_bubbles = server.shown().len();
+    assert!(cue_bubbles > 0);
+    assert!(ctl(&desk, "end-call").0);
+    let mut bubble = None;
+    assert!(
+        wait_for(30.0, || {
+            bubble = server.shown().into_iter().nth(cue_bubbles);
+            bubble.is_some()
+        }),
+        "no summary bubble: {:?}\n{}",
+        server.shown(),
+        d.stderr_text()
+    );
+    let bubble = bubble.unwrap();
+
+    // It sums up the call the log ended with.
+    let events = d.events();
+    let call_id = events
+        .iter()
+        .find_map(|e| match e {
+            Event::CallStart { call_id, .. } => Some(call_id.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let Some(Event::CallEnd { summary, .. }) = events.last() else {
+        panic!("the log ends with call_end: {events:?}")
+    };
+    let (done, of) = summary.practices_done();
+    assert_eq!(
+        bubble.summary,
+        format!(
+            "Call ended: {} cues, {done} of {of} practices",
+            summary.cues()
+        )
+    );
+    assert!(summary.cues() >= 3, "{summary:?}");
+    assert!(bubble.body.contains("you talked"), "{}", bubble.body);
+    assert!(!bubble.transient, "the summary stays for the click");
+    assert_eq!(bubble.urgency, Some(1), "normal urgency: shown as a banner");
+    assert_ne!(bubble.replaces_id, 0, "it replaces the last cue in place");
+    let key = action_key(&bubble, "Open report").expect("an Open report action");
+    assert_eq!(key, format!("report:{call_id}"));
+
+    // The rep clicks "Open report" (again each second until the daemon's waiter is listening).
+    let mut polls = 0;
+    let clicked = wait_for(30.0, || {
+        if polls % 10 == 0 {
+            server.invoke(bubble.id, &key);
+        }
+        polls += 1;
+        std::fs::read_to_string(&opened).is_ok_and(|s| !s.is_empty())
+    });
+    assert!(clicked, "the report was not opened:\n{}", d.stderr_text());
+    let page = desk
+        .rt()
+        .join(format!("state/warmcall/reports/{call_id}.html"));
+    let first = std::fs::read_to_string(&opened).unwrap();
+    assert_eq!(first.lines().next(), Some(page.to_str().unwrap()));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(&call_id) && html.contains(r#"id="timeline""#),
+        "not this call's report"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&page).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let (status, _) = d.terminate();
+    assert!(status.success());
+}
+
+/// The flags of `rule` in the daemon's logs, in order: whether each became a bubble.
+fn notified(d: &Daemon, rule: &str) -> Vec<bool> {
+    d.flags()
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| f.notified)
+        .collect()
+}
+
+#[test]
+fn mute_this_rule_lasts_across_a_restart_and_rules_unmute_undoes_it() {
+    let _lock = common::whisper_lock();
+    let mut desk = Desktop::new();
+    desk.start_bus();
+    let server = NotificationServer::start(&desk.bus_address(), false);
+    let mutes = desk.rt().join("state/warmcall/mutes.toml");
+    let (me, them) = short_call(&desk, 1.0);
+
+    // First run: the rep picks "Mute this rule" on the chasing bubble.
+    let d = Daemon::start(&desk, false, &[]);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(DECODE_WAIT, || d.has_flag("urgency-pressure")),
+        "{:?}",
+        d.flags()
+    );
+    let bubble = server
+        .shown()
+        .into_iter()
+        .find(|n| action_key(n, "Mute this rule").as_deref() == Some("mute:chasing"))
+        .expect("a chasing bubble with Mute this rule");
+    let mut polls = 0;
+    let saved = wait_for(30.0, || {
+        if polls % 10 == 0 {
+            server.invoke(bubble.id, "mute:chasing");
+        }
+        polls += 1;
+        std::fs::read_to_string(&mutes).is_ok_and(|t| t.contains("[chasing]"))
+    });
+    assert!(saved, "the mute was not saved:\n{}", d.stderr_text());
+
+    // Second run (its logs beside the first's): chasing is still muted; others still notify.
+    let before = server.shown().len();
+    let counts =
+        |d: &Daemon| ["chasing", "objection", "urgency-pressure"].map(|r| notified(d, r).len());
+    let [chasing0, objection0, pressure0] = counts(&d);
+    let (status, _) = d.terminate();
+    assert!(status.success());
+    let d = Daemon::start(&desk, false, &[]);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(DECODE_WAIT, || notified(&d, "urgency-pressure").len()
+            > pressure0),
+        "{:?}",
+        d.flags()
+    );
+    assert_eq!(
+        notified(&d, "chasing")[chasing0..],
+        [false],
+        "muted after the restart: {:?}",
+        d.events()
+    );
+    assert_eq!(notified(&d, "objection")[objection0..], [true]);
+    assert!(
+        server.shown()[before..]
+            .iter()
+            .all(|n| action_key(n, "Mute this rule").as_deref() != Some("mute:chasing")),
+        "{:?}",
+        server.shown()
+    );
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+    c.args(["rules", "muted"]);
+    desk.env(&mut c);
+    let listed = String::from_utf8(c.output().unwrap().stdout).unwrap();
+    assert!(
+        listed.contains("chasing") && listed.contains("you unmute it"),
+        "{listed}"
+    );
+
+    // `warmcall rules unmute` while it runs: the next call's chasing is a bubble again.
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
+    c.args(["rules", "unmute", "chasing"]);
+    desk.env(&mut c);
+    assert!(c.status().unwrap().success());
+    assert!(ctl(&desk, "end-call").0);
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(DECODE_WAIT, || notified(&d, "chasing").len()
+            == chasing0 + 2),
+        "{:?}",
+        d.flags()
+    );
+    assert_eq!(
+        notified(&d, "chasing")[chasing0..],
+        [false, true],
+        "{:?}\n{}",
+        d.flags(),
+        d.stderr_text()
+    );
+    let (status, _) = d.terminate();
+    assert!(status.success());
 }
 
 #[test]

@@ -25,16 +25,6 @@ fn transcripts(events: &[Event]) -> Vec<(Speaker, f64, f64, String)> {
         .collect()
 }
 
-fn flags(events: &[Event]) -> Vec<&Flag> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Flag(f) => Some(f),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn jfk_transcribes_through_the_pipeline() {
     let _lock = common::whisper_lock();
@@ -113,7 +103,7 @@ fn silence_and_white_noise_produce_no_transcript() {
             wav.display(),
             transcripts(&events)
         );
-        assert!(flags(&events).is_empty());
+        assert!(common::flags(&events).is_empty());
         let Some(Event::CallEnd { t, .. }) = events.last() else {
             panic!()
         };
@@ -140,7 +130,7 @@ fn check_call(script: &str) {
             "{speaker} at {start}-{end} ({text}) matches no scripted line of that speaker"
         );
     }
-    let fl = flags(&events);
+    let fl = common::flags(&events);
     let near = |u: &common::Truth, f: &Flag| {
         f.speaker == u.speaker && f.t >= u.start && f.t <= u.end + 1.0
     };
@@ -285,7 +275,7 @@ fn headless_text_format_shows_the_call_log_as_lines_a_person_reads() {
             "no line for {speaker} at {at}: {text}\n{out}"
         );
     }
-    let fl = flags(&events);
+    let fl = common::flags(&events);
     assert!(!fl.is_empty(), "tiny.en heard none of the scripted cues");
     for f in &fl {
         let i = lines

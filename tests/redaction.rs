@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex};
 use warmcall::asr::guard::GuardConfig;
 use warmcall::asr::{AsrError, Segment, Transcriber, TranscriberFactory, Transcription};
 use warmcall::config::Config;
-use warmcall::event::{Event, Flag};
-use warmcall::notify::gate::MakeBackend;
-use warmcall::notify::{Backend, Note, NotifyError};
+use warmcall::event::Event;
+use warmcall::notify::Note;
+use warmcall::notify::gate::Mutes;
 use warmcall::pipeline::{Builder, RunOptions, Tuning};
 use warmcall::rules::{CompiledRules, RuleSet};
 use warmcall::sink::Callback;
@@ -84,22 +84,6 @@ fn whisper_renderings() -> TranscriberFactory {
     Box::new(|_| Ok(Box::new(Renders) as Box<dyn Transcriber>))
 }
 
-/// A notification backend that keeps every note.
-fn recorder() -> (MakeBackend, Arc<Mutex<Vec<Note>>>) {
-    struct Recorder(Arc<Mutex<Vec<Note>>>);
-    impl Backend for Recorder {
-        fn show(&mut self, note: &Note, _: Option<u32>) -> Result<u32, NotifyError> {
-            let mut notes = self.0.lock().unwrap();
-            notes.push(note.clone());
-            Ok(notes.len() as u32)
-        }
-    }
-    let notes: Arc<Mutex<Vec<Note>>> = Arc::default();
-    let n = notes.clone();
-    let make: MakeBackend = Box::new(move |_| Some(Box::new(Recorder(n)) as Box<dyn Backend>));
-    (make, notes)
-}
-
 /// The text of every call log line in `dir`.
 fn call_logs(dir: &Path) -> String {
     let mut text = String::new();
@@ -122,7 +106,7 @@ fn run(redact: bool, logs: &Path) -> (Vec<Event>, String, Vec<Note>) {
     let rules = RuleSet::from_texts(&[(PathBuf::from("pii.toml"), RULES.into())]).unwrap();
     let events: Arc<Mutex<Vec<Event>>> = Arc::default();
     let e = events.clone();
-    let (make, notes) = recorder();
+    let (make, notes) = common::recorder();
     Builder::new(cfg, opts)
         .rules(CompiledRules::new(rules).unwrap())
         .recogniser(whisper_renderings())
@@ -136,6 +120,7 @@ fn run(redact: bool, logs: &Path) -> (Vec<Event>, String, Vec<Note>) {
             ..Tuning::default()
         })
         .notifier(make)
+        .mutes(Mutes::default())
         .sink(Box::new(Callback(move |ev: &Event| {
             e.lock().unwrap().push(ev.clone())
         })))
@@ -146,16 +131,6 @@ fn run(redact: bool, logs: &Path) -> (Vec<Event>, String, Vec<Note>) {
     let events = events.lock().unwrap().clone();
     let notes = notes.lock().unwrap().clone();
     (events, call_logs(logs), notes)
-}
-
-fn flags(events: &[Event]) -> Vec<&Flag> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Flag(f) => Some(f),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]
@@ -171,7 +146,10 @@ fn whisper_renderings_of_personal_data_are_redacted_everywhere() {
     for label in ["[card]", "[email]", "[phone]", "[id]"] {
         assert!(log.contains(label), "no {label} in {log}");
     }
-    let fired: Vec<&str> = flags(&events).iter().map(|f| f.rule.as_str()).collect();
+    let fired: Vec<&str> = common::flags(&events)
+        .iter()
+        .map(|f| f.rule.as_str())
+        .collect();
     for rule in ["card-said", "mail-said", "phone-said"] {
         assert!(fired.contains(&rule), "{rule} did not fire: {fired:?}");
     }
@@ -184,7 +162,7 @@ fn whisper_renderings_of_personal_data_are_redacted_everywhere() {
     // The same run with redaction off writes what was said (so the test above can fail).
     let (events, log, _) = run(false, &dir.path().join("off"));
     assert!(log.contains("4111 1111 1111 1111"), "{log}");
-    let card = flags(&events)
+    let card = common::flags(&events)
         .into_iter()
         .find(|f| f.rule == "card-said")
         .unwrap();

@@ -52,16 +52,6 @@ fn summary(events: &[Event]) -> &Summary {
         .expect("call_end")
 }
 
-fn flags(events: &[Event]) -> Vec<&warmcall::event::Flag> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Flag(f) => Some(f),
-            _ => None,
-        })
-        .collect()
-}
-
 /// warmcall with no user config (the built-in rules) and local time = UTC.
 fn warmcall(home: &Path) -> assert_cmd::Command {
     let mut c = common::warmcall();
@@ -100,7 +90,7 @@ fn the_html_report_in_chromium_shows_the_timeline_each_flag_and_each_practice() 
     assert_eq!(count(r#"<svg id="timeline""#, &dom), 1);
     assert!(count(r#"class="talk talk-me""#, &dom) > 0);
     assert!(count(r#"class="talk talk-them""#, &dom) > 0);
-    let flags = flags(&events);
+    let flags = common::flags(&events);
     assert!(!flags.is_empty());
     for f in &flags {
         let rule = regex::escape(&f.rule);
@@ -210,7 +200,7 @@ fn the_text_report_shows_the_figures_beside_their_limits() {
         "you {} · them {}",
         s.questions_me, s.questions_them
     )));
-    for f in flags(&events) {
+    for f in common::flags(&events) {
         assert!(out.contains(f.evidence.as_str()), "{}", f.evidence.as_str());
     }
     let done = s.practices.values().filter(|p| p.done).count();
@@ -246,7 +236,7 @@ fn calls_lists_each_call_as_text_and_json_lines() {
         .success();
     let out = stdout(&a);
     let row = out.lines().find(|l| l.starts_with(id)).expect(&out);
-    let nflags = flags(&events).len();
+    let nflags = common::flags(&events).len();
     assert!(row.contains(&format!(" {nflags} ")), "{row}");
     assert!(
         row.contains(&format!("{done} of {}", s.practices.len())),
@@ -401,7 +391,7 @@ fn analyze_recoaches_a_call_log_from_a_file_or_stdin() {
     assert_eq!(texts(&redone), texts(&events));
     // Phrase rules see the same words at the same times: the same flags.
     let phrase = |ev: &[Event]| -> Vec<(String, String)> {
-        let mut v: Vec<_> = flags(ev)
+        let mut v: Vec<_> = common::flags(ev)
             .into_iter()
             .filter(|f| !["monologue", "talk-ratio", "self-focus"].contains(&f.rule.as_str()))
             .map(|f| (f.rule.clone(), f.evidence.as_str().to_string()))
@@ -444,12 +434,12 @@ fn analyze_recoaches_a_call_log_from_a_file_or_stdin() {
         .lines()
         .map(|l| Event::from_json_line(l).unwrap())
         .collect();
-    assert!(flags(&events).iter().any(|f| f.rule == "chasing"));
-    assert!(!flags(&edited).iter().any(|f| f.rule == "chasing"));
+    assert!(common::flags(&events).iter().any(|f| f.rule == "chasing"));
+    assert!(!common::flags(&edited).iter().any(|f| f.rule == "chasing"));
     assert_eq!(
-        flags(&edited).len(),
-        flags(&redone).len()
-            - flags(&redone)
+        common::flags(&edited).len(),
+        common::flags(&redone).len()
+            - common::flags(&redone)
                 .iter()
                 .filter(|f| f.rule == "chasing")
                 .count()
@@ -500,7 +490,13 @@ fn four_calls(dir: &Path) -> Vec<(String, Vec<String>)> {
                 warmcall::rules::replay::replay_call(rules.clone(), &utts, &id, &rfc3339(start));
             let log: String = events.iter().map(|e| e.to_json_line() + "\n").collect();
             std::fs::write(dir.join(format!("{id}.jsonl")), log).unwrap();
-            (id, flags(&events).iter().map(|f| f.rule.clone()).collect())
+            (
+                id,
+                common::flags(&events)
+                    .iter()
+                    .map(|f| f.rule.clone())
+                    .collect(),
+            )
         })
         .collect()
 }

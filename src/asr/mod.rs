@@ -1,9 +1,11 @@
 //! Speech recognition: turning 16 kHz mono audio into text.
 //!
-//! `whisper` wraps whisper.cpp through whisper-rs. The recognition stage talks to it through
-//! the `Transcriber` trait so it can be driven by a scripted double in fault-injection tests.
+//! `whisper` wraps whisper.cpp through whisper-rs; `threads` chooses how many CPU threads each
+//! decode uses on a shared machine. The recognition stage talks to the engine through the
+//! `Transcriber` trait so it can be driven by a scripted double in fault-injection tests.
 
 pub mod guard;
+pub mod threads;
 pub mod whisper;
 
 use thiserror::Error;
@@ -42,7 +44,7 @@ impl Transcription {
 /// Errors from a recognition engine.
 #[derive(Debug, Error)]
 pub enum AsrError {
-    #[error("model file {0} not found (run models/fetch.sh or `warmcall model import`)")]
+    #[error("model file {0} not found (run `warmcall model fetch`, or `warmcall model import`)")]
     ModelMissing(std::path::PathBuf),
     #[error("model file {path} is not a usable whisper.cpp model: {detail}")]
     ModelInvalid {

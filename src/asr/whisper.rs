@@ -9,6 +9,7 @@ use std::sync::{Arc, Once};
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
+use super::threads::{ThreadPolicy, Threads};
 use super::{AsrError, SAMPLE_RATE, Segment, Transcriber, TranscriberFactory, Transcription};
 use crate::model::ggml;
 /// Encoder frames per second of audio (1500 frames = 30 s).
@@ -23,18 +24,17 @@ const MIN_AUDIO_CTX: i32 = 400;
 pub struct DecodeOptions {
     /// Spoken language, such as "en"; `None` lets a multilingual model detect it.
     pub language: Option<String>,
-    /// CPU threads for one decode.
-    pub threads: i32,
+    /// CPU threads for each decode (`Auto`: one on a busy machine, see `asr::threads`).
+    pub threads: Threads,
     /// Size the encoder to the phrase instead of a full 30 s window.
     pub fit_audio_ctx: bool,
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             language: Some("en".into()),
-            threads: cores.clamp(1, 4) as i32,
+            threads: Threads::Auto,
             fit_audio_ctx: true,
         }
     }
@@ -97,6 +97,7 @@ impl WhisperModel {
         };
         Ok(WhisperTranscriber {
             state,
+            policy: ThreadPolicy::new(options.threads),
             options,
             eot: self.ctx.token_eot(),
         })
@@ -107,7 +108,15 @@ impl WhisperModel {
 pub struct WhisperTranscriber {
     state: whisper_rs::WhisperState,
     options: DecodeOptions,
+    policy: ThreadPolicy,
     eot: i32,
+}
+
+impl WhisperTranscriber {
+    /// Threads the last decode used.
+    pub fn threads_used(&self) -> usize {
+        self.policy.current()
+    }
 }
 
 /// Encoder frames for `samples` of audio: the audio plus a second of margin, at least
@@ -124,7 +133,7 @@ impl Transcriber for WhisperTranscriber {
             return Ok(Transcription::default());
         }
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(self.options.threads);
+        params.set_n_threads(self.policy.choose() as i32);
         params.set_language(self.options.language.as_deref());
         params.set_no_context(true);
         params.set_single_segment(false);

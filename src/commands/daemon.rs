@@ -108,7 +108,7 @@ fn check(file: Option<&Path>) -> Outcome {
     }
     if !cfg.model.is_file() {
         println!(
-            "note: the model {} is not installed yet (models/fetch.sh)",
+            "note: the model {} is not installed yet (run `warmcall model fetch`)",
             cfg.model.display()
         );
     }

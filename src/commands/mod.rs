@@ -3,7 +3,9 @@
 
 pub mod coaching;
 pub mod daemon;
+pub mod fetch;
 pub mod model;
+pub mod mutes;
 pub mod outcome;
 pub mod report;
 pub mod rules;

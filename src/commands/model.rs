@@ -1,4 +1,4 @@
-//! `warmcall model …`: import, list and verify Whisper models.
+//! `warmcall model …`: import, list and verify Whisper models (`fetch` is in `commands::fetch`).
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -11,25 +11,48 @@ use crate::paths;
 /// Run one `model` subcommand.
 pub fn run(command: ModelCommand) -> Outcome {
     match command {
+        ModelCommand::Fetch { names, base } => super::fetch::run(&names, base),
         ModelCommand::Import { src, out } => import(&src, &out),
         ModelCommand::List => list_models(),
         ModelCommand::Verify { file } => verify(&file.unwrap_or_else(model::default_path)),
     }
 }
 
+/// The import progress bar, on a terminal only.
+pub(crate) fn import_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} tensors")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("writing");
+    Some(bar)
+}
+
+/// The line an import ends with.
+pub(crate) fn imported_line(
+    src: &Path,
+    out: &Path,
+    summary: &model::import::ImportSummary,
+) -> String {
+    let hp = summary.hparams;
+    format!(
+        "imported {} ({}{} f16, {} tensors, {:.1} MB) -> {}",
+        src.display(),
+        hp.size_name(),
+        if hp.is_multilingual() { "" } else { ".en" },
+        summary.tensors,
+        summary.bytes as f64 / 1e6,
+        out.display()
+    )
+}
+
 fn import(src: &Path, out: &Path) -> Outcome {
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} tensors")
-                .expect("static template")
-                .progress_chars("=> "),
-        );
-        bar.set_message("writing");
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = import_bar();
     let summary = model::import::import_dir(src, out, |done, total| {
         if let Some(b) = &bar {
             b.set_length(total as u64);
@@ -39,16 +62,7 @@ fn import(src: &Path, out: &Path) -> Outcome {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let hp = summary.hparams;
-    println!(
-        "imported {} ({}{} f16, {} tensors, {:.1} MB) -> {}",
-        src.display(),
-        hp.size_name(),
-        if hp.is_multilingual() { "" } else { ".en" },
-        summary.tensors,
-        summary.bytes as f64 / 1e6,
-        out.display()
-    );
+    println!("{}", imported_line(src, out, &summary));
     Ok(())
 }
 
@@ -58,7 +72,7 @@ fn list_models() -> Outcome {
         .map_err(|e| Failure::new(exit::FAILURE, format!("cannot read {}: {e}", dir.display())))?;
     if models.is_empty() {
         println!(
-            "no models in {} (run models/fetch.sh to install tiny.en)",
+            "no models in {} (run `warmcall model fetch` to install tiny.en)",
             dir.display()
         );
         return Ok(());

@@ -1,5 +1,5 @@
 //! `warmcall analyze` (a transcript or a call log, a file or stdin), `warmcall rules list` and
-//! `warmcall rules check`: the rule stage alone.
+//! `warmcall rules check`: the rule stage alone. `rules mute/unmute/muted` are in `mutes`.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -159,6 +159,13 @@ pub fn run(command: RulesCommand) -> Outcome {
             };
             check(&*load_rules(config.as_deref())?, &text, speaker, at)
         }
+        RulesCommand::Mute { id, length, config } => {
+            super::mutes::mute(&*load_rules(config.as_deref())?, &id, length.as_deref())
+        }
+        RulesCommand::Unmute { id, config } => {
+            super::mutes::unmute(&*load_rules(config.as_deref())?, &id)
+        }
+        RulesCommand::Muted { config } => super::mutes::muted(&*load_rules(config.as_deref())?),
     }
 }
 

@@ -27,7 +27,11 @@ pub fn run(args: RunArgs) -> Outcome {
     let headless = opts.headless;
     let result = Builder::new(cfg, opts).start()?.wait();
     if !live || !headless {
-        eprintln!("warmcall: call logs are in {}", log_dir.display());
+        let note = format!("warmcall: call logs are in {}", log_dir.display());
+        eprintln!(
+            "{}",
+            crate::diagnostics::stderr_line(tracing::Level::INFO, &note)
+        );
     }
     result.map(|_| ()).map_err(|e| Failure::new(exit::INPUT, e))
 }

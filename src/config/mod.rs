@@ -248,20 +248,8 @@ impl Config {
                 Some(l) => Some(l.to_string()),
             },
             log_dir: dir(raw.log.dir, "[log] dir")?.unwrap_or(defaults.log_dir),
-            retention_days: match raw.log.retention_days {
-                None => defaults.retention_days,
-                Some(d) if (0..=MAX_RETENTION_DAYS).contains(d.get_ref()) => *d.get_ref() as u32,
-                Some(d) => {
-                    return Err(invalid(
-                        d.span().start,
-                        format!(
-                            "[log] retention_days must be a whole number from 0 to \
-                             {MAX_RETENTION_DAYS} (0 = keep forever), not {}",
-                            d.get_ref()
-                        ),
-                    ));
-                }
-            },
+            retention_days: retention_days(raw.log.retention_days, defaults.retention_days)
+                .map_err(|(at, message)| invalid(at, message))?,
             redact: raw.log.redact.unwrap_or(defaults.redact),
             device_me: raw.devices.me,
             device_them: raw.devices.them,
@@ -300,6 +288,22 @@ impl Config {
             source,
         })?;
         Self::parse(&path, &text)
+    }
+}
+
+/// `[log] retention_days`: a whole number of days in range, or the error's offset and message.
+fn retention_days(v: Option<Spanned<i64>>, default: u32) -> Result<u32, (usize, String)> {
+    match v {
+        None => Ok(default),
+        Some(d) if (0..=MAX_RETENTION_DAYS).contains(d.get_ref()) => Ok(*d.get_ref() as u32),
+        Some(d) => Err((
+            d.span().start,
+            format!(
+                "[log] retention_days must be a whole number from 0 to {MAX_RETENTION_DAYS} \
+                 (0 = keep forever), not {}",
+                d.get_ref()
+            ),
+        )),
     }
 }
 

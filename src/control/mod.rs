@@ -20,10 +20,15 @@ use serde::{Deserialize, Serialize};
 /// A command for the running daemon (also the `warmcall ctl` subcommands).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
 pub enum Command {
+    /// Show the daemon's state: current call, devices, model, last flags, dropped audio.
     Status,
+    /// End the current call and stop listening until `resume`.
     Pause,
+    /// Start listening again after `pause`.
     Resume,
+    /// End the current call now (its log gets its summary) instead of waiting for silence.
     EndCall,
+    /// Re-read the config file and rules.d, as on SIGHUP.
     Reload,
 }
 

@@ -2,12 +2,15 @@
 //! models.
 //!
 //! `ct2` reads CTranslate2's format, `ggml` writes whisper.cpp's, `import` maps one onto the
-//! other with the help of `mel` (filterbank) and `vocab` (byte-level tokens).
+//! other with the help of `mel` (filterbank) and `vocab` (byte-level tokens). `pins` is the
+//! table of pinned downloads and `fetch` installs them.
 
 pub mod ct2;
+pub mod fetch;
 pub mod ggml;
 pub mod import;
 pub mod mel;
+pub mod pins;
 pub mod vocab;
 
 use std::io;
@@ -19,7 +22,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ImportError {
     #[error(
-        "model directory {0} does not exist (run models/fetch.sh, or give the directory that holds model.bin)"
+        "model directory {0} does not exist (run `warmcall model fetch`, or give the directory that holds model.bin)"
     )]
     MissingDir(PathBuf),
     #[error(

@@ -6,14 +6,20 @@
 //! mutes (one set: the "Mute this rule" action and anything muted through `mute`), quiet
 //! mode, and the global minimum interval between bubbles in call time; a flag that passes all
 //! of them is offered to the worker, and counts as notified only if the worker takes it.
-
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+//!
+//! When a call ends while the daemon goes on, the gate offers the call's summary bubble
+//! ("Open report"), unless paused, in quiet mode, or the call was too short to be one.
 
 use super::worker::Worker;
-use super::{Backend, Note};
+use super::{Actions, Backend, Note};
 use crate::config::Config;
-use crate::event::Flag;
+use crate::event::{Flag, Summary};
+
+pub use super::mutes::Mutes;
+
+/// A call with less speech than this (both sides, seconds) gets no summary bubble: a cough or
+/// a word to a colleague opens a "call" too.
+pub const MIN_TALK_FOR_SUMMARY: f64 = 5.0;
 
 /// Notification settings (from the config; a reload replaces them).
 #[derive(Debug, Clone, PartialEq)]
@@ -43,33 +49,8 @@ impl Policy {
     }
 }
 
-/// The rules the user muted, shared with the backend (which receives "Mute this rule").
-#[derive(Debug, Clone, Default)]
-pub struct Mutes(Arc<Mutex<BTreeSet<String>>>);
-
-impl Mutes {
-    /// Mute `rule` for the rest of the daemon's life.
-    pub fn add(&self, rule: &str) {
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(rule.to_string());
-        }
-    }
-
-    pub fn contains(&self, rule: &str) -> bool {
-        self.0.lock().map(|m| m.contains(rule)).unwrap_or(false)
-    }
-
-    /// The muted rule ids, sorted.
-    pub fn list(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .map(|m| m.iter().cloned().collect())
-            .unwrap_or_default()
-    }
-}
-
-/// Builds a backend around the gate's mutes; `None` shows nothing (headless).
-pub type MakeBackend = Box<dyn FnOnce(Mutes) -> Option<Box<dyn Backend>> + Send>;
+/// Builds a backend around the bubble actions; `None` shows nothing (headless).
+pub type MakeBackend = Box<dyn FnOnce(Actions) -> Option<Box<dyn Backend>> + Send>;
 
 /// How the notification side is doing, for `ctl status`.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,10 +72,10 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// A gate with the backend `make` builds (its worker thread starts now).
-    pub fn start(policy: Policy, make: MakeBackend) -> Self {
-        let mutes = Mutes::default();
-        let worker = make(mutes.clone()).map(Worker::spawn);
+    /// A gate with the backend `make` builds around `actions` (its worker thread starts now).
+    pub fn start(policy: Policy, actions: Actions, make: MakeBackend) -> Self {
+        let mutes = actions.mutes.clone();
+        let worker = make(actions).map(Worker::spawn);
         Self {
             policy,
             last_bubble: None,
@@ -106,21 +87,33 @@ impl Gate {
 
     /// A gate that shows nothing (flags are still decided, and never notified).
     pub fn off(policy: Policy) -> Self {
-        Self::start(policy, Box::new(|_| None))
+        Self::start(
+            policy,
+            Actions::mutes_only(Mutes::default()),
+            Box::new(|_| None),
+        )
     }
 
     /// Decide whether `flag` becomes a bubble, offer it, and set `flag.notified` to whether it
     /// will be shown.
     pub fn pass(&mut self, flag: &mut Flag) {
         flag.notified = self.allow(&flag.rule, flag.t, flag.notified)
-            && self.worker.as_ref().is_some_and(|w| {
-                w.offer(Note {
-                    rule: flag.rule.clone(),
-                    summary: flag.title.clone(),
-                    body: flag.suggestion.clone(),
-                    severity: flag.severity,
-                })
-            });
+            && self
+                .worker
+                .as_ref()
+                .is_some_and(|w| w.offer(Note::flag(flag)));
+    }
+
+    /// The call `call_id` ended after `length` seconds with `summary`: offer its summary
+    /// bubble. Returns whether it will be shown (not while paused, in quiet mode, or for a
+    /// call with under `MIN_TALK_FOR_SUMMARY` seconds of speech).
+    pub fn call_ended(&mut self, call_id: &str, length: f64, summary: &Summary) -> bool {
+        if self.paused || self.policy.quiet || summary.talk_seconds() < MIN_TALK_FOR_SUMMARY {
+            return false;
+        }
+        self.worker
+            .as_ref()
+            .is_some_and(|w| w.offer(Note::call_end(call_id, length, summary)))
     }
 
     /// The policy decision for a flag of `rule` at call time `t` that passed its own cooldown
@@ -193,6 +186,7 @@ mod tests {
     use super::*;
     use crate::event::{Severity, Speaker};
     use crate::notify::NotifyError;
+    use std::sync::{Arc, Mutex};
 
     /// Records every note shown; "Mute this rule" is pressed on rules named `press-mute`.
     struct Recorder {
@@ -213,8 +207,8 @@ mod tests {
             if self.missing {
                 return Err(NotifyError::NoServer("test".into()));
             }
-            if note.rule == "press-mute" {
-                self.mutes.add(&note.rule);
+            if note.rule() == Some("press-mute") {
+                self.mutes.add("press-mute");
             }
             let mut shown = self.shown.lock().unwrap();
             shown.push(note.clone());
@@ -227,10 +221,11 @@ mod tests {
         let s = shown.clone();
         let gate = Gate::start(
             policy,
-            Box::new(move |mutes| {
+            Actions::mutes_only(Mutes::default()),
+            Box::new(move |actions: Actions| {
                 Some(Box::new(Recorder {
                     shown: s,
-                    mutes,
+                    mutes: actions.mutes,
                     missing,
                 }) as Box<dyn Backend>)
             }),
@@ -288,7 +283,7 @@ mod tests {
         assert!(!pass(&mut g, "objection", 90.0, true));
         g.shutdown();
         let shown = shown.lock().unwrap();
-        let rules: Vec<&str> = shown.iter().map(|n| n.rule.as_str()).collect();
+        let rules: Vec<&str> = shown.iter().filter_map(|n| n.rule()).collect();
         assert_eq!(rules, ["chasing", "objection"]);
         assert_eq!(shown[0].summary, "title of chasing");
         assert_eq!(shown[0].body, "advice for chasing");
@@ -327,6 +322,44 @@ mod tests {
         assert!(pass(&mut g, "objection", 50.0, true));
         wait_until(|| g.health().shown == 3);
         g.shutdown();
+    }
+
+    fn summary(talk: f64) -> Summary {
+        Summary {
+            talk_share_me: 0.5,
+            talk_share_them: 0.5,
+            talk_s_me: talk / 2.0,
+            talk_s_them: talk / 2.0,
+            longest_monologue_s: 0.0,
+            questions_me: 0,
+            questions_them: 0,
+            flags: Default::default(),
+            practices: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_call_summary_is_shown_unless_paused_quiet_or_too_short() {
+        let (mut g, shown) = recording(Policy::default(), false);
+        assert!(g.call_ended("c1", 60.0, &summary(40.0)));
+        assert!(!g.call_ended("c2", 5.0, &summary(3.0)), "too short");
+        g.set_paused(true);
+        assert!(!g.call_ended("c3", 60.0, &summary(40.0)), "paused");
+        g.set_paused(false);
+        g.set_policy(Policy {
+            quiet: true,
+            ..Policy::default()
+        });
+        assert!(!g.call_ended("c4", 60.0, &summary(40.0)), "quiet");
+        g.shutdown();
+        let shown = shown.lock().unwrap();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(
+            shown[0].subject,
+            crate::notify::Subject::CallEnd {
+                call_id: "c1".into()
+            }
+        );
     }
 
     #[test]

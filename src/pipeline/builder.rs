@@ -30,7 +30,9 @@ use crate::audio::source::{CaptureSource, SourceKind};
 use crate::audio::{self, CaptureRequest};
 use crate::config::Config;
 use crate::frontend::{Frontend, vad};
-use crate::notify::gate::{Gate, MakeBackend, Policy};
+use crate::notify::gate::{Gate, MakeBackend, Mutes, Policy};
+use crate::notify::open_report::OpenReport;
+use crate::notify::{Actions, ReportOpener};
 use crate::rules::CompiledRules;
 use crate::sink::{self, EventSink, calllog};
 
@@ -101,6 +103,8 @@ pub struct Builder {
     sinks: Vec<Box<dyn EventSink>>,
     call_sinks: Option<CallSinks>,
     notifier: Option<MakeBackend>,
+    mutes: Option<Mutes>,
+    report_opener: Option<ReportOpener>,
     reloader: Option<Reloader>,
     tuning: Tuning,
     services: Option<Services>,
@@ -117,6 +121,8 @@ impl Builder {
             sinks: Vec::new(),
             call_sinks: None,
             notifier: None,
+            mutes: None,
+            report_opener: None,
             reloader: None,
             tuning: Tuning::default(),
             services: None,
@@ -156,6 +162,18 @@ impl Builder {
     /// Show notifications through this backend instead of the one the options name.
     pub fn notifier(mut self, make: MakeBackend) -> Self {
         self.notifier = Some(make);
+        self
+    }
+
+    /// Use this mute set instead of the user's.
+    pub fn mutes(mut self, mutes: Mutes) -> Self {
+        self.mutes = Some(mutes);
+        self
+    }
+
+    /// "Open report" on a summary bubble runs this instead of `warmcall report ID --open`.
+    pub fn report_opener(mut self, opener: ReportOpener) -> Self {
+        self.report_opener = Some(opener);
         self
     }
 
@@ -209,7 +227,7 @@ impl Builder {
             Some(c) => c,
             None => self.call_logs().inspect_err(|_| services.stop_now())?,
         };
-        let gate = Gate::start(Policy::of(&self.cfg), notifier);
+        let gate = Gate::start(Policy::of(&self.cfg), self.actions(), notifier);
         let parts = self.hub_parts(source.as_ref(), rules, call_sinks, gate);
         let stages = Stages {
             source,
@@ -319,6 +337,18 @@ impl Builder {
         let open =
             crate::notify::find(name).ok_or_else(|| StartError::UnknownBackend(name.into()))?;
         Ok(Box::new(open))
+    }
+
+    /// What the bubbles' actions do: the mute set, and "Open report" for this run's logs.
+    fn actions(&mut self) -> Actions {
+        let open_report = self.report_opener.take().unwrap_or_else(|| {
+            let log_dir = self.opts.log_dir(&self.cfg);
+            OpenReport::for_daemon(log_dir, self.opts.config_path.clone()).opener()
+        });
+        Actions {
+            mutes: self.mutes.take().unwrap_or_else(Mutes::user),
+            open_report,
+        }
     }
 
     fn default_services(&self, source: &dyn CaptureSource) -> Services {

@@ -57,7 +57,7 @@ impl Hub {
                 r#"{"ok":true,"detail":"no call in progress"}"#.into()
             }
             Command::EndCall => {
-                self.close_call(self.now);
+                self.end_call(self.now);
                 OK.into()
             }
             Command::Reload => self.reload(),
@@ -97,6 +97,8 @@ mod tests {
     use crate::event::{Event, Speaker};
     use crate::frontend::SpeechMark;
     use crate::notify::gate::Gate;
+    use crate::notify::gate::Mutes;
+    use crate::notify::{Actions, Backend, Note, NotifyError, Subject};
     use crate::pipeline::hub::HubParts;
     use crate::pipeline::messages::{Msg, Shared};
     use crate::pipeline::session::Sessions;
@@ -106,6 +108,10 @@ mod tests {
 
     /// A live hub whose events land in a vector; `reload` gives `quiet` mode or an error.
     fn hub(reload_ok: bool) -> (Hub, Arc<Mutex<Vec<Event>>>) {
+        hub_with(reload_ok, Gate::off(Policy::default()))
+    }
+
+    fn hub_with(reload_ok: bool, gate: Gate) -> (Hub, Arc<Mutex<Vec<Event>>>) {
         let events: Arc<Mutex<Vec<Event>>> = Arc::default();
         let e = events.clone();
         let parts = HubParts {
@@ -115,7 +121,7 @@ mod tests {
             }))],
             call_sinks: Box::new(|_| Ok(Vec::new())),
             sessions: Sessions::Auto { end_after: 30.0 },
-            gate: Gate::off(Policy::default()),
+            gate,
             reloader: Some(Box::new(move || {
                 if reload_ok {
                     let quiet = Policy {
@@ -201,6 +207,56 @@ mod tests {
         assert_eq!(
             h.control(Command::Reload),
             r#"{"ok":false,"error":"reload is not available"}"#
+        );
+    }
+
+    /// A gate whose backend records the subjects of the bubbles it shows.
+    fn recording_gate() -> (Gate, Arc<Mutex<Vec<Subject>>>) {
+        struct Recorder(Arc<Mutex<Vec<Subject>>>);
+        impl Backend for Recorder {
+            fn show(&mut self, note: &Note, _: Option<u32>) -> Result<u32, NotifyError> {
+                self.0.lock().unwrap().push(note.subject.clone());
+                Ok(1)
+            }
+        }
+        let shown: Arc<Mutex<Vec<Subject>>> = Arc::default();
+        let s = shown.clone();
+        let gate = Gate::start(
+            Policy::default(),
+            Actions::mutes_only(Mutes::default()),
+            Box::new(move |_| Some(Box::new(Recorder(s)) as Box<dyn Backend>)),
+        );
+        (gate, shown)
+    }
+
+    #[test]
+    fn end_call_offers_the_summary_bubble_and_pause_does_not() {
+        let (gate, shown) = recording_gate();
+        let (mut h, events) = hub_with(true, gate);
+        speak(&mut h, 1.0, 20.0);
+        assert_eq!(h.control(Command::Pause), OK);
+        assert_eq!(h.control(Command::Resume), OK);
+        speak(&mut h, 30.0, 50.0);
+        assert_eq!(h.control(Command::EndCall), OK);
+        speak(&mut h, 60.0, 61.0);
+        assert_eq!(h.control(Command::EndCall), OK);
+        std::mem::replace(&mut h.gate, Gate::off(Policy::default())).shutdown();
+        let ids: Vec<String> = events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                Event::CallStart { call_id, .. } => Some(call_id.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(
+            *shown.lock().unwrap(),
+            [Subject::CallEnd {
+                call_id: ids[1].clone()
+            }],
+            "the paused call and the one-second call get none"
         );
     }
 }

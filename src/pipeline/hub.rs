@@ -207,6 +207,8 @@ impl Hub {
         self.emit(&start);
     }
 
+    /// End the call in progress at run time `end`: its `call_end`, its log finished. The
+    /// daemon stopping or pausing ends a call this way, with no summary bubble.
     pub(super) fn close_call(&mut self, end: f64) {
         let Some(c) = self.call.as_ref() else {
             return;
@@ -216,6 +218,18 @@ impl Hub {
         if let Some(mut c) = self.call.take() {
             c.outputs.finish();
         }
+    }
+
+    /// End the call in progress (on silence or `end-call`) and offer its summary bubble.
+    pub(super) fn end_call(&mut self, end: f64) {
+        let Some(c) = self.call.as_ref() else {
+            return;
+        };
+        let (call_id, length) = (c.info().call_id.clone(), c.at(end).max(0.0));
+        let summary = c.summary();
+        self.close_call(end);
+        let shown = self.gate.call_ended(&call_id, length, &summary);
+        tracing::info!(summary_bubble = shown, "Call ended.");
     }
 
     /// The call for audio at `t`, opened if needed (not while paused).
@@ -282,7 +296,7 @@ impl Hub {
         self.now = now;
         if self.call.is_some() && self.sessions.ended(now, self.last_speech, self.pending_asr) {
             self.last_summary = self.call.as_ref().map(Call::summary);
-            self.close_call(self.last_speech + 0.5);
+            self.end_call(self.last_speech + 0.5);
         }
         let asr_ok = self.shared.asr_alive();
         if let Some(hb) = self.heartbeat.as_mut() {

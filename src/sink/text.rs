@@ -100,7 +100,7 @@ fn flag(out: &mut String, f: &Flag) {
 
 /// `3 cues (chasing 2, pitch-opening 1) · you talked 62% · 2 of 5 practices`.
 fn summary_text(s: &Summary) -> String {
-    let total: u32 = s.flags.values().sum();
+    let total = s.cues();
     let mut by_rule: Vec<(&String, &u32)> = s.flags.iter().filter(|(_, n)| **n > 0).collect();
     by_rule.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let rules: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
@@ -109,11 +109,10 @@ fn summary_text(s: &Summary) -> String {
         1 => format!("1 cue ({})", rules.join(", ")),
         n => format!("{n} cues ({})", rules.join(", ")),
     };
-    let done = s.practices.values().filter(|p| p.done).count();
+    let (done, of) = s.practices_done();
     format!(
-        "{cues} · you talked {:.0}% · {done} of {} practices",
+        "{cues} · you talked {:.0}% · {done} of {of} practices",
         s.talk_share_me * 100.0,
-        s.practices.len()
     )
 }
 

@@ -95,7 +95,11 @@ impl Desktop {
             .env("XDG_STATE_HOME", self.rt().join("state"))
             .env("DBUS_SESSION_BUS_ADDRESS", self.bus_address())
             .env_remove("NOTIFY_SOCKET")
-            .env_remove("WATCHDOG_USEC");
+            .env_remove("WATCHDOG_USEC")
+            .env_remove("INVOCATION_ID")
+            .env_remove("JOURNAL_STREAM")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY");
     }
 
     pub fn bus_address(&self) -> String {
@@ -246,6 +250,8 @@ impl Drop for Desktop {
 /// One recorded Notify call.
 #[derive(Debug, Clone)]
 pub struct Notified {
+    /// The id the server gave the bubble.
+    pub id: u32,
     pub summary: String,
     pub body: String,
     pub replaces_id: u32,
@@ -287,7 +293,14 @@ impl Server {
             .get("transient")
             .and_then(|v| bool::try_from(v).ok())
             .unwrap_or(false);
+        let id = if replaces_id != 0 {
+            replaces_id
+        } else {
+            self.next += 1;
+            self.next
+        };
         self.log.lock().unwrap().push(Notified {
+            id,
             summary,
             body,
             replaces_id,
@@ -296,11 +309,7 @@ impl Server {
             transient,
             at: Instant::now(),
         });
-        if replaces_id != 0 {
-            return replaces_id;
-        }
-        self.next += 1;
-        self.next
+        id
     }
 
     async fn close_notification(&self, _id: u32) {}
@@ -317,31 +326,69 @@ impl Server {
 
 /// Own `org.freedesktop.Notifications` on `address`; `hang` never answers Notify.
 pub fn notification_server(address: &str, hang: bool) -> Arc<Mutex<Vec<Notified>>> {
-    let log: Arc<Mutex<Vec<Notified>>> = Arc::default();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let server = Server {
-        log: log.clone(),
-        next: 0,
-        hang,
-    };
-    let address = address.to_string();
-    std::thread::spawn(move || {
-        zbus::block_on(async move {
-            let conn = zbus::connection::Builder::address(address.as_str())
-                .serve_at("/org/freedesktop/Notifications", server)
-                .name("org.freedesktop.Notifications")
-                .build()
-                .await
-                .unwrap();
-            ready_tx.send(()).unwrap();
-            let _keep = conn;
-            std::future::pending::<()>().await;
-        })
-    });
-    ready_rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("notification server up");
-    log
+    NotificationServer::start(address, hang).log
+}
+
+/// The recording notification server, and its connection to emit signals as a user's clicks
+/// would.
+pub struct NotificationServer {
+    pub log: Arc<Mutex<Vec<Notified>>>,
+    conn: zbus::Connection,
+}
+
+impl NotificationServer {
+    pub fn start(address: &str, hang: bool) -> Self {
+        let log: Arc<Mutex<Vec<Notified>>> = Arc::default();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let server = Server {
+            log: log.clone(),
+            next: 0,
+            hang,
+        };
+        let address = address.to_string();
+        std::thread::spawn(move || {
+            zbus::block_on(async move {
+                let conn = zbus::connection::Builder::address(address.as_str())
+                    .serve_at("/org/freedesktop/Notifications", server)
+                    .name("org.freedesktop.Notifications")
+                    .build()
+                    .await
+                    .unwrap();
+                ready_tx.send(conn.clone()).unwrap();
+                let _keep = conn;
+                std::future::pending::<()>().await;
+            })
+        });
+        let conn = ready_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("notification server up");
+        Self { log, conn }
+    }
+
+    /// The user picked the action `key` on bubble `id`: the server's `ActionInvoked` signal.
+    pub fn invoke(&self, id: u32, key: &str) {
+        zbus::block_on(self.conn.emit_signal(
+            None::<zbus::names::BusName<'_>>,
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications",
+            "ActionInvoked",
+            &(id, key),
+        ))
+        .expect("emit ActionInvoked");
+    }
+
+    /// Every bubble shown so far.
+    pub fn shown(&self) -> Vec<Notified> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// The key of the action labelled `label` in a Notify call's `actions` (key, label, …).
+pub fn action_key(n: &Notified, label: &str) -> Option<String> {
+    n.actions
+        .chunks(2)
+        .find(|kv| kv.len() == 2 && kv[1] == label)
+        .map(|kv| kv[0].clone())
 }
 
 /// Split a synthetic stereo call into the rep's and the prospect's mono files, each with

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod daemon;
 pub mod desktop;
+pub mod measure;
 pub mod user_manager;
 
 use std::path::PathBuf;
@@ -75,12 +76,16 @@ pub fn synth_call(script: &std::path::Path, dir: &std::path::Path) -> (PathBuf, 
         .status()
         .expect("scripts/synth-call runs (needs python3, espeak-ng and sox: scripts/setup installs them)");
     assert!(status.success());
-    let truth = std::fs::read_to_string(truth)
+    (wav, read_truth(&truth))
+}
+
+/// The utterances of a truth file written by scripts/synth-call.
+pub fn read_truth(path: &std::path::Path) -> Vec<Truth> {
+    std::fs::read_to_string(path)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (wav, truth)
+        .collect()
 }
 
 /// Write a 16-bit WAV of `channels` interleaved channels.
@@ -147,4 +152,37 @@ pub fn semantic_rules() -> std::sync::Arc<warmcall::rules::CompiledRules> {
         Some(encoder()),
     )
     .expect("the default pack compiles")
+}
+
+/// The flag events among `events`, in order.
+pub fn flags(events: &[warmcall::event::Event]) -> Vec<&warmcall::event::Flag> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            warmcall::event::Event::Flag(f) => Some(f),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A notification backend for `Builder::notifier` that keeps every note it is shown.
+pub fn recorder() -> (
+    warmcall::notify::gate::MakeBackend,
+    std::sync::Arc<std::sync::Mutex<Vec<warmcall::notify::Note>>>,
+) {
+    use std::sync::{Arc, Mutex};
+    use warmcall::notify::{Backend, Note, NotifyError};
+    struct Recorder(Arc<Mutex<Vec<Note>>>);
+    impl Backend for Recorder {
+        fn show(&mut self, note: &Note, _: Option<u32>) -> Result<u32, NotifyError> {
+            let mut notes = self.0.lock().unwrap();
+            notes.push(note.clone());
+            Ok(notes.len() as u32)
+        }
+    }
+    let notes: Arc<Mutex<Vec<Note>>> = Arc::default();
+    let n = notes.clone();
+    let make: warmcall::notify::gate::MakeBackend =
+        Box::new(move |_| Some(Box::new(Recorder(n)) as Box<dyn Backend>));
+    (make, notes)
 }
