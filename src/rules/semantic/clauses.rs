@@ -7,6 +7,8 @@
 //! and also cut at sentence punctuation, with pieces still longer than [`MAX_WORDS`] (speech
 //! recognition often writes no punctuation at all) cut into overlapping windows.
 
+use crate::rules::spec::SpeakerSel;
+
 /// Longest piece scored as one clause.
 pub const MAX_WORDS: usize = 24;
 /// Window length and step for pieces longer than `MAX_WORDS`.
@@ -15,7 +17,14 @@ const STEP: usize = 8;
 /// Pieces shorter than this are too small to mean much on their own.
 const MIN_WORDS: usize = 3;
 
-fn word_count(s: &str) -> usize {
+/// Words a clause of a rep's rule needs to fire it without a pattern. A rep's pitch,
+/// question, chase, close or pressure takes a sentence (3 of the 1,500 rep lines of the
+/// training corpus that carry an intent have fewer words); the short fragments the recogniser
+/// makes of misheard speech ("I'll be not going.") carry none, and a head scoring them is
+/// guessing.
+const REP_MIN_WORDS: usize = 5;
+
+pub fn word_count(s: &str) -> usize {
     s.split_whitespace().count()
 }
 
@@ -87,10 +96,15 @@ fn pieces(whole: &str) -> Vec<String> {
     clauses
 }
 
-/// Whether a clause is long enough to carry an intent on its own ("right", "okay sure" are
-/// not): shorter ones fire a rule only through a pattern.
-pub fn can_fire(clause: &str) -> bool {
-    word_count(clause) >= MIN_WORDS
+/// The words a clause needs to carry a rule's intent on its own ("right", "okay sure" do
+/// not): shorter ones fire the rule only through a pattern. A prospect's brush-off can be
+/// three words ("Not right now."); a rule that listens only to the rep needs
+/// [`REP_MIN_WORDS`].
+pub fn min_words(speaker: SpeakerSel) -> usize {
+    match speaker {
+        SpeakerSel::Me => REP_MIN_WORDS,
+        SpeakerSel::Them | SpeakerSel::Any => MIN_WORDS,
+    }
 }
 
 #[cfg(test)]
@@ -118,7 +132,10 @@ mod tests {
             ]
         );
         assert!(sentences("One sentence only, with a comma.").is_empty());
-        assert!(!can_fire("Right.") && can_fire("Not right now."));
+        let fires = |c: &str, s| word_count(c) >= min_words(s);
+        assert!(!fires("Right.", SpeakerSel::Them) && fires("Not right now.", SpeakerSel::Them));
+        assert!(!fires("I'll be not going.", SpeakerSel::Me));
+        assert!(fires("Prices go up next week.", SpeakerSel::Me));
     }
 
     #[test]

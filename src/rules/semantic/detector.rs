@@ -58,6 +58,8 @@ fn nearest<'a>(list: &'a [Example], e: &[f32]) -> Option<(&'a str, f32)> {
 struct RuleSemantics {
     model: Option<RuleModel>,
     threshold: f32,
+    /// Words a clause needs to fire the rule without a pattern (`clauses::min_words`).
+    min_words: usize,
     examples: Vec<Example>,
     counter: Vec<Example>,
     /// The model's representative lines, embedded on first use (explanations only).
@@ -150,6 +152,7 @@ impl SemanticDetector {
             rules.push(Some(RuleSemantics {
                 model,
                 threshold: *threshold,
+                min_words: clauses::min_words(rule.speaker),
                 examples: embed_all(encoder.as_ref(), examples)?,
                 counter: embed_all(encoder.as_ref(), counter_examples)?,
                 shown: OnceLock::new(),
@@ -286,7 +289,9 @@ fn verdict(
             sentence_agrees |= head_fires;
             continue;
         }
-        fires |= clauses::can_fire(&clauses[k]) && (head_fires || example_fires) && !counter_wins;
+        fires |= clauses::word_count(&clauses[k]) >= r.min_words
+            && (head_fires || example_fires)
+            && !counter_wins;
         if let Some(p) = prob {
             best_prob = best_prob.max(p);
         }
