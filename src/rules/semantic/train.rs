@@ -167,6 +167,12 @@ pub fn decision(pattern: bool, unless: bool, p: f32, threshold: f32, veto: f32) 
 /// gives.
 pub const PRECISION_FLOOR: f64 = 0.85;
 
+/// The veto probabilities tried: below the veto a pattern hit is cancelled, so a veto says
+/// the head is sure the intent is absent, never more than 0.2. (Up to 0.5, the brush-off
+/// rule's veto cancelled price objections its patterns catch, "That's way too expensive.",
+/// on a head that had seen few of them.)
+const VETOES: [f32; 7] = [0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2];
+
 /// (precision, recall) of a list of (predicted, true) pairs.
 fn precision_recall(pairs: impl Iterator<Item = (bool, bool)>) -> (f64, f64) {
     let (mut tp, mut fp, mut fneg) = (0.0, 0.0, 0.0);
@@ -188,7 +194,7 @@ fn choose(rows: &[(bool, bool, f32, bool)], floor: f64) -> (f32, f32) {
     // (meets the floor, recall or F1, precision) compared in that order.
     let mut best = ((false, f64::MIN, f64::MIN), 0.5, 0.0);
     for t in (5..=95).map(|x| x as f32 / 100.0) {
-        for v in [0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5] {
+        for v in VETOES {
             if v > t {
                 continue;
             }
