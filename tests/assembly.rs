@@ -107,6 +107,66 @@ fn a_file_runs_through_a_scripted_recogniser_and_the_gate() {
     assert_eq!(notes[0].rule(), Some("chasing"));
 }
 
+/// A recogniser that takes `delay` per phrase, as on a machine too busy to keep up.
+fn slow(delay: std::time::Duration) -> TranscriberFactory {
+    struct Slow(std::time::Duration);
+    impl Transcriber for Slow {
+        fn transcribe(&mut self, pcm: &[f32]) -> Result<Transcription, AsrError> {
+            std::thread::sleep(self.0);
+            Ok(Transcription {
+                segments: vec![Segment {
+                    start: 0.0,
+                    end: pcm.len() as f64 / 16_000.0,
+                    text: " Where do you think we should go from here?".into(),
+                    no_speech_prob: 0.01,
+                    avg_logprob: -0.1,
+                }],
+            })
+        }
+    }
+    Box::new(move |_| Ok(Box::new(Slow(delay)) as Box<dyn Transcriber>))
+}
+
+/// jfk.wav's four phrases end at about 2.3, 4.4, 7.6 and 11 s. Each decode takes 4 s, so the
+/// second phrase waits about 2 s behind the first and is skipped (the bound is 1 s); the third
+/// finds recognition free again.
+#[test]
+fn at_real_speed_a_phrase_that_waited_too_long_is_skipped_with_a_gap() {
+    let opts = RunOptions {
+        realtime: true,
+        ..jfk()
+    };
+    let (b, events) = builder(opts, None);
+    let report = b
+        .recogniser(slow(std::time::Duration::from_secs(4)))
+        .tuning(Tuning {
+            stale_after: std::time::Duration::from_secs(1),
+            ..Tuning::default()
+        })
+        .notifier(Box::new(|_| None))
+        .start()
+        .unwrap()
+        .wait()
+        .unwrap();
+    let events = events.lock().unwrap();
+    let skipped = events
+        .iter()
+        .filter(|e| matches!(e, Event::Gap(g) if g.reason == warmcall::pipeline::asr_worker::STALE_REASON))
+        .count();
+    let transcripts = events
+        .iter()
+        .filter(|e| matches!(e, Event::Transcript(_)))
+        .count();
+    assert!(skipped >= 1, "no phrase was skipped: {events:#?}");
+    assert!(transcripts >= 1, "nothing was decoded: {events:#?}");
+    assert_eq!(report.stats.phrases as usize, transcripts);
+    assert!(
+        report.stats.dropped as usize >= skipped,
+        "{:?}",
+        report.stats
+    );
+}
+
 #[test]
 fn a_recogniser_that_fails_leaves_gaps_and_no_text() {
     let (b, events) = builder(jfk(), None);

@@ -96,6 +96,10 @@ pub struct Status {
     pub notifications_shown: u64,
     pub notifications_skipped: u64,
     pub notification_server: String,
+    /// How far behind recognition is: how long the phrase it took last had waited for its
+    /// turn (seconds). With live audio a phrase that waited over 5 s is skipped with a gap.
+    #[serde(default)]
+    pub recognition_behind_seconds: f64,
 }
 
 /// Default socket path.

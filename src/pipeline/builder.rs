@@ -267,10 +267,13 @@ impl Builder {
             shared: shared.clone(),
         };
         let asr = {
-            let (to_hub, shared, guard) =
-                (hub_tx.clone(), shared.clone(), self.tuning.guard.clone());
+            let (to_hub, shared) = (hub_tx.clone(), shared.clone());
+            let limits = asr_worker::Limits {
+                guard: self.tuning.guard.clone(),
+                stale_after: source.paced().then_some(self.tuning.stale_after),
+            };
             spawn("warmcall-asr", move || {
-                asr_worker::run(job_rx, to_hub, recogniser, guard, &shared)
+                asr_worker::run(job_rx, to_hub, recogniser, limits, &shared)
             })
         };
         let capture = spawn("warmcall-capture", move || {

@@ -159,7 +159,11 @@ impl Capture {
                 }
                 FrontendEvent::Phrase(phrase) => {
                     let _ = self.hub.send(Msg::Phrase);
-                    self.queue(AsrJob { speaker, phrase });
+                    self.queue(AsrJob {
+                        speaker,
+                        phrase,
+                        queued_at: std::time::Instant::now(),
+                    });
                 }
             }
         }

@@ -16,6 +16,8 @@ use crate::frontend::{Phrase, SpeechMark};
 pub struct AsrJob {
     pub speaker: Speaker,
     pub phrase: Phrase,
+    /// When the phrase was queued for recognition.
+    pub queued_at: Instant,
 }
 
 /// Messages toward the hub. Times are run time: seconds of audio read since capture started.
@@ -91,6 +93,8 @@ pub struct Shared {
     capture_started: OnceLock<Instant>,
     /// Milliseconds since `epoch` when the current decode began; 0 when idle.
     asr_busy_since: AtomicU64,
+    /// How long the phrase being decoded (or the last one) waited in the queue, in ms.
+    asr_waited_ms: AtomicU64,
     epoch: OnceLock<Instant>,
 }
 
@@ -109,6 +113,17 @@ impl Shared {
 
     pub fn asr_finished(&self) {
         self.asr_busy_since.store(0, Ordering::Release);
+    }
+
+    /// A phrase was taken from the queue after waiting `waited`.
+    pub fn asr_took(&self, waited: Duration) {
+        self.asr_waited_ms
+            .store(waited.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// How far behind recognition is: how long the phrase it took last had waited.
+    pub fn asr_behind(&self) -> Duration {
+        Duration::from_millis(self.asr_waited_ms.load(Ordering::Relaxed))
     }
 
     pub fn capture_began(&self) {

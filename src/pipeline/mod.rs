@@ -52,6 +52,10 @@ pub struct Tuning {
     pub asr_queue: usize,
     /// Seconds of audio between ticks to the hub (sessions, watchdog).
     pub tick: f64,
+    /// With a source that plays at real speed (live audio, `--realtime`): a phrase that waited
+    /// longer than this for recognition is not decoded (its cue would come too late to help)
+    /// and a gap says so. The newer speech behind it is decoded instead.
+    pub stale_after: std::time::Duration,
 }
 
 impl Default for Tuning {
@@ -62,6 +66,7 @@ impl Default for Tuning {
             guard: GuardConfig::default(),
             asr_queue: 8,
             tick: 0.2,
+            stale_after: std::time::Duration::from_secs(5),
         }
     }
 }

@@ -95,6 +95,7 @@ impl Board {
             notifications_shown: notify.shown,
             notifications_skipped: notify.skipped,
             notification_server: notify.server.into(),
+            recognition_behind_seconds: ms(shared.asr_behind().as_secs_f64()),
         }
     }
 }
