@@ -60,35 +60,29 @@ fn a_rule_written_as_examples_fires_on_a_paraphrase_and_not_on_its_counter_examp
 
 #[test]
 fn errors_in_the_semantic_fields_have_their_position() {
-    let cfg = config_with(
-        "[[rule]]\nid = \"x\"\nsuggestions = [\"s\"]\nexamples = [\"a line\"]\nthreshold = 2.0\n",
-    );
-    common::warmcall()
-        .env("XDG_CONFIG_HOME", cfg.path())
-        .args(["rules", "list"])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(
+    let cases = [
+        (
+            "[[rule]]\nid = \"x\"\nsuggestions = [\"s\"]\nexamples = [\"a line\"]\nthreshold = 2.0\n",
             "10-team.toml:5:13: `threshold` is a score between 0 and 1",
-        ));
-    let cfg = config_with("[[rule]]\nid = \"x\"\nsuggestions = [\"s\"]\nexamples = [\"  \"]\n");
-    common::warmcall()
-        .env("XDG_CONFIG_HOME", cfg.path())
-        .args(["rules", "list"])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(
+        ),
+        (
+            "[[rule]]\nid = \"x\"\nsuggestions = [\"s\"]\nexamples = [\"  \"]\n",
             "10-team.toml:4:13: each of `examples` must be a line of words",
-        ));
-    let cfg = config_with("[[rule]]\nid = \"x\"\nkind = \"monologue\"\nexamples = [\"a\"]\n");
-    common::warmcall()
-        .env("XDG_CONFIG_HOME", cfg.path())
-        .args(["rules", "list"])
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(
+        ),
+        (
+            "[[rule]]\nid = \"x\"\nkind = \"monologue\"\nexamples = [\"a\"]\n",
             "`examples` does not apply to a monologue rule",
-        ));
+        ),
+    ];
+    for (rules, error) in cases {
+        let cfg = config_with(rules);
+        common::warmcall()
+            .env("XDG_CONFIG_HOME", cfg.path())
+            .args(["rules", "list"])
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(error));
+    }
 }
 
 #[test]
