@@ -45,6 +45,20 @@ fn synth(script: &str, dir: &Path, name: &str) -> (PathBuf, Vec<Truth>) {
 /// Events with the wall-clock instant each reached the sink.
 type Timed = Vec<(Instant, Event)>;
 
+/// The default pack as the daemon runs it: patterns and, when it is installed, the sentence
+/// encoder; `-- patterns` runs patterns alone (to compare phrase end -> flag with and without
+/// the encoder).
+fn rules() -> std::sync::Arc<CompiledRules> {
+    if std::env::args().any(|a| a == "patterns") {
+        return CompiledRules::builtin();
+    }
+    CompiledRules::with_encoder(
+        warmcall::rules::RuleSet::builtin(),
+        warmcall::rules::semantic::shared_encoder(),
+    )
+    .unwrap()
+}
+
 fn play(wav: &Path, model: &WhisperModel, realtime: bool) -> (Timed, RunStats, f64) {
     let events: Arc<Mutex<Timed>> = Arc::default();
     let sink = {
@@ -58,7 +72,7 @@ fn play(wav: &Path, model: &WhisperModel, realtime: bool) -> (Timed, RunStats, f
     };
     let started = Instant::now();
     let stats = Builder::new(Config::defaults(), opts)
-        .rules(CompiledRules::builtin())
+        .rules(rules())
         .recogniser(whisper::factory(model.clone(), Some("en".into())))
         .sink(Box::new(sink))
         .call_sinks(Box::new(|_| Ok(Vec::new())))
@@ -239,6 +253,9 @@ fn main() {
             pct(&mut flag_delay, 1.0) * 1e3
         );
         println!("\nPhrases dropped because recognition fell behind: {drops}.\n");
+        if std::env::args().any(|a| a == "latency") {
+            return;
+        }
 
         let (wav, _) = synth("benches/monologue.txt", dir.path(), "monologue");
         let (ev, _, _) = play(&wav, &tiny, true);
