@@ -23,14 +23,6 @@ fn caching_encoder() -> Result<Arc<dyn SentenceEncoder>, Failure> {
     Ok(Arc::new(CachingEncoder::new(enc)))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 fn sha256_of_dir(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -38,11 +30,12 @@ fn sha256_of_dir(dir: &Path) -> BTreeMap<String, String> {
         files.sort();
         for f in files {
             let name = f.file_name().map(|n| n.to_string_lossy().to_string());
-            if let (Some(name), Ok(bytes)) = (name, std::fs::read(&f))
+            if let Some(name) = name
                 && name.ends_with(".jsonl")
                 && name != crate::rules::semantic::corpus::TEST_FILE
+                && let Ok(sum) = crate::model::fetch::wheel::sha256_file(&f)
             {
-                out.insert(format!("corpus/{name}"), sha256_hex(&bytes));
+                out.insert(format!("corpus/{name}"), sum);
             }
         }
     }
