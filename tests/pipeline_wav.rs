@@ -309,3 +309,64 @@ fn headless_text_format_shows_the_call_log_as_lines_a_person_reads() {
         .code(2)
         .stderr(predicate::str::contains("--headless"));
 }
+
+/// `--realtime` plays the file at the speed of speech, as live audio comes: the phrase is
+/// decoded while it is still spoken, so a cue in its first seconds is flagged before it ends.
+#[test]
+fn at_real_speed_a_cue_is_flagged_from_a_partial_before_the_phrase_ends() {
+    let _lock = common::whisper_lock();
+    common::model("tiny.en");
+    let dir = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/long-phrase.txt");
+    let (wav, truth) = common::synth_call(&script, dir.path());
+    let long = &truth[0];
+    assert!(long.end - long.start > 4.0, "the phrase is long: {long:?}");
+    let logs = dir.path().join("logs");
+    let events = common::run_headless(&wav, &logs, &["--realtime"]);
+    let chasing: Vec<&Flag> = common::flags(&events)
+        .into_iter()
+        .filter(|f| f.rule == "chasing")
+        .collect();
+    assert_eq!(chasing.len(), 1, "raised once: {chasing:?}");
+    let flag = chasing[0];
+    assert!(
+        flag.t < long.end,
+        "flagged at {} although the phrase ran to {}",
+        flag.t,
+        long.end
+    );
+    // The partial that raised it is in the event stream just before the flag, not final.
+    let at = events
+        .iter()
+        .position(|e| matches!(e, Event::Flag(f) if f.rule == "chasing"))
+        .unwrap();
+    let Event::Transcript(partial) = &events[at - 1] else {
+        panic!("the flag follows its partial: {:?}", events[at - 1]);
+    };
+    assert!(!partial.is_final && partial.end < long.end, "{partial:?}");
+    assert!(
+        normalize(partial.text.as_str()).contains("following up"),
+        "{partial:?}"
+    );
+    // Its final comes later and confirms it; stdout has more partials than the call log,
+    // which keeps only the one that raised a flag.
+    assert!(events[at..].iter().any(|e| matches!(e,
+        Event::Transcript(t) if t.is_final && t.start == partial.start)));
+    let partials = |evs: &[Event]| {
+        evs.iter()
+            .filter(|e| matches!(e, Event::Transcript(t) if !t.is_final))
+            .count()
+    };
+    let log = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .unwrap();
+    let logged: Vec<Event> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| Event::from_json_line(l).unwrap())
+        .collect();
+    assert_eq!(partials(&logged), 1, "only the flagging partial is logged");
+    assert!(partials(&events) > 1, "stdout shows every partial");
+}

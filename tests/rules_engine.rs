@@ -394,3 +394,85 @@ fn the_readme_rule_example_is_valid() {
     assert_eq!(f[0].rule, "competitor");
     assert!(say(&mut e, Speaker::Them, 7.0, 8.0, "We used to use Acme Corp.").is_empty());
 }
+
+fn partial(engine: &mut Engine, speaker: Speaker, start: f64, end: f64, text: &str) -> Vec<Flag> {
+    let u = Utterance {
+        speaker,
+        start,
+        end,
+        text: text.into(),
+    };
+    let mut out = Vec::new();
+    engine.push(
+        Input::Partial {
+            utterance: &u,
+            at: end + 0.2,
+        },
+        &mut out,
+    );
+    out
+}
+
+#[test]
+fn a_partial_raises_a_phrase_rule_once_and_its_final_does_not_repeat_it() {
+    let mut e = Engine::new(CompiledRules::builtin());
+    // Nothing yet in the first second; the cue in the second partial raises it at once.
+    assert!(partial(&mut e, Speaker::Me, 10.0, 11.0, "Hi Dana,").is_empty());
+    let early = partial(
+        &mut e,
+        Speaker::Me,
+        10.0,
+        12.0,
+        "Hi Dana, just following up on my email?",
+    );
+    assert_eq!(rule_ids(&early), ["chasing"]);
+    assert!((early[0].t - 12.2).abs() < 1e-9);
+    // A later partial and the final of the same phrase carry it again: no second flag.
+    let again = partial(
+        &mut e,
+        Speaker::Me,
+        10.0,
+        13.0,
+        "Hi Dana, just following up on my email from last week",
+    );
+    assert!(again.is_empty(), "{again:?}");
+    let fin = say(
+        &mut e,
+        Speaker::Me,
+        10.0,
+        14.0,
+        "Hi Dana, just following up on my email from last week.",
+    );
+    assert!(fin.iter().all(|f| f.rule != "chasing"), "{fin:?}");
+    // Partials count no questions; the final does.
+    assert_eq!(e.summary().questions_me, 0);
+    assert_eq!(e.summary().flags.get("chasing"), Some(&1));
+    // The next phrase is a phrase of its own.
+    let next = say(
+        &mut e,
+        Speaker::Me,
+        200.0,
+        202.0,
+        "Just following up again.",
+    );
+    assert_eq!(rule_ids(&next), ["chasing"]);
+}
+
+#[test]
+fn a_partial_raises_no_rule_of_timing_or_words_counted_over_the_call() {
+    let mut e = Engine::new(CompiledRules::builtin());
+    // Self-focus counts I/we/our words over a window: partials would count them twice.
+    let me_words = "We are the leading platform and our team and our product and we built our \
+                    tool and we our we our we our we";
+    for k in 1..=5 {
+        let flags = partial(&mut e, Speaker::Me, 0.0, k as f64, me_words);
+        assert!(flags.iter().all(|f| f.rule != "self-focus"), "{flags:?}");
+    }
+    // The same words as a final are counted.
+    let fin = say(&mut e, Speaker::Me, 0.0, 6.0, me_words);
+    assert!(fin.iter().any(|f| f.rule == "self-focus"), "{fin:?}");
+}
+
+fn rule_ids(flags: &[Flag]) -> Vec<&str> {
+    flags.iter().map(|f| f.rule.as_str()).collect()
+}

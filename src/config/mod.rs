@@ -30,6 +30,8 @@ struct RawAsr {
     model: Option<String>,
     /// Spoken language ("en", "de", … or "auto"); only multilingual models use it.
     language: Option<String>,
+    /// Decode a phrase while it is still being spoken, for earlier cues (default true).
+    partials: Option<bool>,
 }
 
 /// The `[log]` section as written.
@@ -96,6 +98,9 @@ pub struct Config {
     pub model: PathBuf,
     /// Spoken language; `None` = detect (multilingual models only).
     pub language: Option<String>,
+    /// Live: decode each phrase every second while it is spoken, so a cue can come before
+    /// the speaker pauses (`[asr] partials`).
+    pub partials: bool,
     /// Where call logs go.
     pub log_dir: PathBuf,
     /// Days call logs are kept (0 = forever).
@@ -162,6 +167,7 @@ impl Config {
         check("devices.them", self.device_them != new.device_them);
         check("asr.model", self.model != new.model);
         check("asr.language", self.language != new.language);
+        check("asr.partials", self.partials != new.partials);
         check(
             "calls.end_after_silence",
             self.end_after_silence != new.end_after_silence,
@@ -182,6 +188,7 @@ impl Config {
             rules_dir: paths::rules_dir(),
             model: crate::model::default_path(),
             language: Some("en".into()),
+            partials: true,
             log_dir: paths::calls_dir(),
             retention_days: 30,
             redact: true,
@@ -247,6 +254,7 @@ impl Config {
                 Some("auto") => None,
                 Some(l) => Some(l.to_string()),
             },
+            partials: raw.asr.partials.unwrap_or(defaults.partials),
             log_dir: dir(raw.log.dir, "[log] dir")?.unwrap_or(defaults.log_dir),
             retention_days: retention_days(raw.log.retention_days, defaults.retention_days)
                 .map_err(|(at, message)| invalid(at, message))?,

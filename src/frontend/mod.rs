@@ -17,6 +17,8 @@ pub use segmenter::{Phrase, SegmenterConfig, SpeechMark};
 pub enum FrontendEvent {
     Speech(SpeechMark),
     Phrase(Phrase),
+    /// The phrase still being spoken, as it stands (`SegmenterConfig::partial_every`).
+    Partial(Phrase),
 }
 
 /// Resampler, voice detector and segmenter for one speaker.

@@ -4,7 +4,9 @@
 //! so first words are not clipped) and ends after `pause` of silence. A phrase that reaches
 //! `max_phrase` is cut at its quietest frame in the last second, so long speech yields text in
 //! pieces; the next piece continues from the cut with no overlap. Frames quieter than
-//! `rms_floor` never count as voice, whatever the detector says.
+//! `rms_floor` never count as voice, whatever the detector says. With `partial_every` set, an
+//! open phrase is also offered as it stands after each such stretch of new speech (a
+//! `FrontendEvent::Partial`), so a cue can be found before the speaker pauses.
 
 use std::collections::VecDeque;
 
@@ -33,6 +35,8 @@ pub struct SegmenterConfig {
     pub rms_floor: f32,
     /// Interval of the "still speaking" signal.
     pub tick: f64,
+    /// Offer the phrase so far after each this much new speech (`None`: finals only).
+    pub partial_every: Option<f64>,
 }
 
 impl Default for SegmenterConfig {
@@ -47,6 +51,7 @@ impl Default for SegmenterConfig {
             min_voiced: 0.2,
             rms_floor: 0.002,
             tick: crate::event::SPEECH_TICK,
+            partial_every: None,
         }
     }
 }
@@ -99,6 +104,8 @@ struct Open {
     last_tick: f64,
     continues: bool,
     ticked: bool,
+    /// Call time up to which the phrase was last offered as a partial (its start before).
+    partial_at: f64,
 }
 
 impl Segmenter {
@@ -151,6 +158,7 @@ impl Segmenter {
                         last_tick: start,
                         continues: false,
                         ticked: false,
+                        partial_at: start,
                     });
                     self.onset = 0;
                 }
@@ -178,6 +186,12 @@ impl Segmenter {
                     self.close(out);
                 } else if t1 - open.audio_start >= self.cfg.max_phrase {
                     self.cut(out);
+                } else if voiced
+                    && let Some(every) = self.cfg.partial_every
+                    && t1 - open.partial_at >= every
+                {
+                    open.partial_at = t1;
+                    out.push(FrontendEvent::Partial(Self::so_far(open, self.frame_secs)));
                 }
             }
         }
@@ -228,6 +242,7 @@ impl Segmenter {
             last_tick: open.last_tick,
             continues: true,
             ticked: open.ticked,
+            partial_at: cut_time,
         };
         open.voiced_frames -= rest_voiced.min(open.voiced_frames);
         open.last_voiced_end = open.last_voiced_end.min(cut_time);
@@ -254,6 +269,18 @@ impl Segmenter {
                 voiced,
                 continues: open.continues,
             }));
+        }
+    }
+
+    /// The open phrase as it stands, ending at the frame just voiced.
+    fn so_far(open: &Open, frame_secs: f64) -> Phrase {
+        Phrase {
+            start: open.start,
+            end: open.last_voiced_end,
+            audio_start: open.audio_start,
+            samples: open.samples.clone(),
+            voiced: open.voiced_frames as f64 * frame_secs,
+            continues: open.continues,
         }
     }
 
@@ -363,6 +390,57 @@ mod tests {
                 w[1].audio_start >= w[0].audio_start + w[0].samples.len() as f64 / 16000.0 - 1e-6
             );
         }
+    }
+
+    fn partials(ev: &[FrontendEvent]) -> Vec<&Phrase> {
+        ev.iter()
+            .filter_map(|e| match e {
+                FrontendEvent::Partial(p) => Some(p),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn partials_come_after_each_second_of_new_speech_and_only_when_asked() {
+        let frames_per_sec = SAMPLE_RATE as usize / FRAME;
+        // 3.5 s of speech, a 0.6 s pause (only 0.3 s of it inside the phrase), 0.5 s more.
+        let pattern = [
+            (false, 10),
+            (true, frames_per_sec * 7 / 2),
+            (false, frames_per_sec * 6 / 10),
+            (true, frames_per_sec / 2),
+            (false, frames_per_sec),
+        ];
+        let cfg = SegmenterConfig {
+            partial_every: Some(1.0),
+            ..Default::default()
+        };
+        let ev = run(&pattern, cfg);
+        let (early, finals) = (partials(&ev), phrases(&ev));
+        assert_eq!(finals.len(), 2, "{finals:?}");
+        assert_eq!(early.len(), 3, "{early:?}");
+        for (k, p) in early.iter().enumerate() {
+            assert_eq!(p.start, finals[0].start, "a partial belongs to its phrase");
+            let said = p.end - p.start;
+            assert!((said - (k + 1) as f64).abs() < 0.1, "partial {k} at {said}");
+            let audio = p.samples.len() as f64 / SAMPLE_RATE as f64;
+            assert!((p.audio_start + audio - p.end).abs() < 0.02);
+        }
+        // Every partial comes before its phrase's final.
+        let last_partial = ev
+            .iter()
+            .rposition(|e| matches!(e, FrontendEvent::Partial(_)))
+            .unwrap();
+        let first_final = ev
+            .iter()
+            .position(|e| matches!(e, FrontendEvent::Phrase(_)))
+            .unwrap();
+        assert!(last_partial < first_final);
+        // Off by default: the same audio gives the same finals and no partial.
+        let off = run(&pattern, SegmenterConfig::default());
+        assert!(partials(&off).is_empty());
+        assert_eq!(phrases(&off), finals);
     }
 
     #[test]

@@ -3,6 +3,11 @@
 //! With a source that plays at real speed, a phrase that waited too long for its turn is
 //! skipped with a gap instead of decoded: its cue would come too late to help, and decoding
 //! it would make every later phrase later still.
+//!
+//! Partials (a phrase so far, while it is spoken) come on a queue of their own and are decoded
+//! only when no final waits. A partial is dropped, silently, when a final is waiting, when it
+//! waited longer than `Limits::partial_stale` (a newer one is on its way), or when its
+//! phrase's final has already been decoded. Its text goes to the hub as `Msg::Partial`.
 
 use std::time::{Duration, Instant};
 
@@ -20,51 +25,132 @@ pub struct Limits {
     /// Skip a phrase that waited longer than this (`None`: decode everything, as for a file
     /// played as fast as possible).
     pub stale_after: Option<Duration>,
+    /// Skip a partial that waited longer than this.
+    pub partial_stale: Duration,
+}
+
+impl Limits {
+    /// Limits for a run: `stale_after` for paced sources, partials skipped after 1 s.
+    pub fn new(guard: GuardConfig, stale_after: Option<Duration>) -> Self {
+        Self {
+            guard,
+            stale_after,
+            partial_stale: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The next job: a waiting final first, else whichever queue has one first.
+fn next(finals: &Receiver<AsrJob>, partials: &Receiver<AsrJob>) -> Option<AsrJob> {
+    if let Ok(job) = finals.try_recv() {
+        return Some(job);
+    }
+    crossbeam_channel::select! {
+        recv(finals) -> job => job.ok(),
+        recv(partials) -> job => match job {
+            Ok(job) => Some(job),
+            // Partials are off or over: finals alone.
+            Err(_) => finals.recv().ok(),
+        },
+    }
 }
 
 /// The gap reason of a phrase skipped because it waited too long.
 pub const STALE_REASON: &str =
     "recognition fell behind: this speech waited too long to be worth a cue and was skipped";
 
-/// Decode until the job channel closes, then report `AsrDone`.
+/// Decode until the job channels close, then report `AsrDone`.
 pub fn run(
     jobs: Receiver<AsrJob>,
+    partials: Receiver<AsrJob>,
     hub: Sender<Msg>,
-    mut make: TranscriberFactory,
+    make: TranscriberFactory,
     limits: Limits,
     shared: &Shared,
 ) {
-    let cfg = limits.guard;
-    let mut engines: [Option<Box<dyn Transcriber>>; 2] = [None, None];
-    let mut previous: [String; 2] = [String::new(), String::new()];
-    let mut failed_once = false;
-    for job in jobs.iter() {
+    let mut worker = Worker {
+        hub,
+        make,
+        limits,
+        engines: [None, None],
+        previous: [String::new(), String::new()],
+        finalized: [f64::NEG_INFINITY; 2],
+        failed_once: false,
+    };
+    while let Some(job) = next(&jobs, &partials) {
+        if worker.worth_decoding(&job, !jobs.is_empty(), shared) {
+            worker.decode(job, shared);
+        }
+    }
+    let _ = worker.hub.send(Msg::AsrDone);
+}
+
+/// The worker's state between jobs.
+struct Worker {
+    hub: Sender<Msg>,
+    make: TranscriberFactory,
+    limits: Limits,
+    /// One transcriber per speaker, made at its first phrase.
+    engines: [Option<Box<dyn Transcriber>>; 2],
+    /// The last final text per speaker (a cut phrase's next piece drops what overlaps it).
+    previous: [String; 2],
+    /// Start of the last phrase taken as final, per speaker: partials up to it are moot.
+    finalized: [f64; 2],
+    failed_once: bool,
+}
+
+impl Worker {
+    /// Whether `job` is still worth its decode. A final that waited too long gets a gap; a
+    /// partial is dropped silently when a final waits, when it is old, or when its phrase is
+    /// final already.
+    fn worth_decoding(&mut self, job: &AsrJob, final_waiting: bool, shared: &Shared) -> bool {
         let waited = job.queued_at.elapsed();
+        let i = job.speaker.index();
+        if job.partial {
+            return !final_waiting
+                && waited <= self.limits.partial_stale
+                && job.phrase.start > self.finalized[i];
+        }
         shared.asr_took(waited);
-        if limits.stale_after.is_some_and(|max| waited > max) {
+        self.finalized[i] = job.phrase.start;
+        if self.limits.stale_after.is_some_and(|max| waited > max) {
             tracing::warn!(
                 speaker = %job.speaker,
                 waited_s = waited.as_secs_f64(),
                 "Recognition fell behind; a phrase was skipped."
             );
-            gap(&hub, &job, STALE_REASON);
-            continue;
+            gap(&self.hub, job, STALE_REASON);
+            return false;
         }
+        true
+    }
+
+    /// The speaker's transcriber, made on first use (`None`, with a gap, when it cannot be).
+    fn engine(&mut self, job: &AsrJob) -> Option<&mut Box<dyn Transcriber>> {
         let i = job.speaker.index();
-        if engines[i].is_none() {
-            match make(job.speaker) {
-                Ok(t) => engines[i] = Some(t),
+        if self.engines[i].is_none() {
+            match (self.make)(job.speaker) {
+                Ok(t) => self.engines[i] = Some(t),
                 Err(e) => {
-                    if !failed_once {
+                    if !self.failed_once {
                         tracing::error!(error = %e, "Cannot create a recogniser.");
-                        failed_once = true;
+                        self.failed_once = true;
                     }
-                    gap(&hub, &job, "recognition unavailable");
-                    continue;
+                    if !job.partial {
+                        gap(&self.hub, job, "recognition unavailable");
+                    }
+                    return None;
                 }
             }
         }
-        let engine = engines[i].as_mut().expect("created above");
+        self.engines[i].as_mut()
+    }
+
+    /// Decode one job and send what it said (or why it said nothing) to the hub.
+    fn decode(&mut self, job: AsrJob, shared: &Shared) {
+        let Some(engine) = self.engine(&job) else {
+            return;
+        };
         let started = Instant::now();
         shared.asr_started();
         let result = engine.transcribe(&job.phrase.samples);
@@ -72,43 +158,68 @@ pub fn run(
         let decode_secs = started.elapsed().as_secs_f64();
         let tr = match result {
             Ok(tr) => tr,
+            Err(e) if job.partial => {
+                tracing::debug!(error = %e, speaker = %job.speaker, "A partial could not be decoded.");
+                return;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, speaker = %job.speaker, "A phrase could not be decoded.");
-                gap(&hub, &job, "recognition failed on this speech");
-                continue;
+                gap(&self.hub, &job, "recognition failed on this speech");
+                return;
             }
         };
+        let text = self.text(&job, &tr);
+        let msg = match text {
+            None if job.partial => return,
+            None => Msg::NoText,
+            Some(text) => {
+                let transcript = Transcript {
+                    t: job.phrase.end,
+                    speaker: job.speaker,
+                    start: job.phrase.start,
+                    end: job.phrase.end,
+                    text: text.into(),
+                    is_final: !job.partial,
+                };
+                if job.partial {
+                    Msg::Partial {
+                        transcript,
+                        decode_secs,
+                    }
+                } else {
+                    Msg::Transcript {
+                        transcript,
+                        decode_secs,
+                    }
+                }
+            }
+        };
+        let _ = self.hub.send(msg);
+    }
+
+    /// The guard's text for a decode, without what a cut phrase's previous piece already
+    /// said; `None` when nothing trustworthy is left.
+    fn text(&mut self, job: &AsrJob, tr: &crate::asr::Transcription) -> Option<String> {
+        let i = job.speaker.index();
         let info = PhraseInfo {
             seconds: job.phrase.samples.len() as f64 / f64::from(SAMPLE_RATE),
             voiced: job.phrase.voiced,
         };
-        let Some(mut text) = guard::clean(&cfg, &tr, info) else {
+        let Some(mut text) = guard::clean(&self.limits.guard, tr, info) else {
             tracing::debug!(speaker = %job.speaker, "A phrase produced no trustworthy text.");
-            previous[i].clear();
-            let _ = hub.send(Msg::NoText);
-            continue;
+            if !job.partial {
+                self.previous[i].clear();
+            }
+            return None;
         };
         if job.phrase.continues {
-            text = guard::drop_overlap(&previous[i], &text);
+            text = guard::drop_overlap(&self.previous[i], &text);
         }
-        previous[i] = text.clone();
-        if text.is_empty() {
-            let _ = hub.send(Msg::NoText);
-            continue;
+        if !job.partial {
+            self.previous[i] = text.clone();
         }
-        let _ = hub.send(Msg::Transcript {
-            transcript: Transcript {
-                t: job.phrase.end,
-                speaker: job.speaker,
-                start: job.phrase.start,
-                end: job.phrase.end,
-                text: text.into(),
-                is_final: true,
-            },
-            decode_secs,
-        });
+        (!text.is_empty()).then_some(text)
     }
-    let _ = hub.send(Msg::AsrDone);
 }
 
 fn gap(hub: &Sender<Msg>, job: &AsrJob, reason: &str) {
@@ -165,24 +276,39 @@ mod tests {
                 continues: false,
             },
             queued_at: Instant::now() - waited,
+            partial: false,
+        }
+    }
+
+    fn partial(start: f64, waited: Duration) -> AsrJob {
+        AsrJob {
+            partial: true,
+            ..job(start, waited)
         }
     }
 
     /// Run the worker over `jobs` and return what it sent the hub, and the decodes made.
     fn run_jobs(jobs: Vec<AsrJob>, stale_after: Option<Duration>) -> (Vec<Msg>, usize, Duration) {
         let (job_tx, job_rx) = unbounded();
+        let (partial_tx, partial_rx) = unbounded();
         for j in jobs {
-            job_tx.send(j).unwrap();
+            if j.partial { &partial_tx } else { &job_tx }
+                .send(j)
+                .unwrap();
         }
-        drop(job_tx);
+        drop((job_tx, partial_tx));
         let (hub_tx, hub_rx) = unbounded();
         let decodes = Arc::new(AtomicUsize::new(0));
         let shared = Shared::default();
-        let limits = Limits {
-            guard: GuardConfig::default(),
-            stale_after,
-        };
-        run(job_rx, hub_tx, counting(decodes.clone()), limits, &shared);
+        let limits = Limits::new(GuardConfig::default(), stale_after);
+        run(
+            job_rx,
+            partial_rx,
+            hub_tx,
+            counting(decodes.clone()),
+            limits,
+            &shared,
+        );
         (
             hub_rx.try_iter().collect(),
             decodes.load(Ordering::SeqCst),
@@ -225,5 +351,36 @@ mod tests {
         assert_eq!(decodes, 1);
         assert!(matches!(&msgs[0], Msg::Transcript { .. }), "{:?}", msgs[0]);
         assert!(behind >= Duration::from_secs(60), "{behind:?}");
+    }
+
+    #[test]
+    fn partials_come_after_finals_and_are_dropped_once_moot() {
+        let (job_tx, job_rx) = unbounded();
+        let (partial_tx, partial_rx) = unbounded();
+        let (hub_tx, hub_rx) = unbounded();
+        let decodes = Arc::new(AtomicUsize::new(0));
+        let make = counting(decodes.clone());
+        let worker = std::thread::spawn(move || {
+            let limits = Limits::new(GuardConfig::default(), Some(Duration::from_secs(5)));
+            run(job_rx, partial_rx, hub_tx, make, limits, &Shared::default());
+        });
+        let wait = || hub_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        job_tx.send(job(1.0, Duration::ZERO)).unwrap();
+        assert!(matches!(wait(), Msg::Transcript { transcript, .. } if transcript.is_final));
+        // The partial of a phrase already final is moot, an old one stale; the fresh partial
+        // of a later phrase is decoded and marked not final.
+        partial_tx.send(partial(1.0, Duration::ZERO)).unwrap();
+        partial_tx
+            .send(partial(5.0, Duration::from_secs(2)))
+            .unwrap();
+        partial_tx.send(partial(9.0, Duration::ZERO)).unwrap();
+        let Msg::Partial { transcript, .. } = wait() else {
+            panic!("expected a partial");
+        };
+        assert_eq!((transcript.start, transcript.is_final), (9.0, false));
+        drop((job_tx, partial_tx));
+        worker.join().unwrap();
+        assert!(matches!(wait(), Msg::AsrDone));
+        assert_eq!(decodes.load(Ordering::SeqCst), 2);
     }
 }

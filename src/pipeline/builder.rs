@@ -253,6 +253,11 @@ impl Builder {
             mut hub,
         } = stages;
         let (job_tx, job_rx) = bounded::<AsrJob>(self.tuning.asr_queue.max(1));
+        // One pending partial per speaker; with partials off the queue is closed at once.
+        let (partial_tx, partial_rx) = bounded::<AsrJob>(2);
+        let partials = self
+            .partials(source.as_ref())
+            .then(|| (partial_tx, partial_rx.clone()));
         let clock = AudioClock::default();
         if source.paced() {
             hub.stamp_with(clock.clone());
@@ -260,6 +265,7 @@ impl Builder {
         let capture = Capture {
             jobs: job_tx,
             jobs_rx: job_rx.clone(),
+            partials,
             hub: hub_tx.clone(),
             overflow: Overflow::for_source(source.as_ref()),
             tick: self.tuning.tick,
@@ -268,12 +274,12 @@ impl Builder {
         };
         let asr = {
             let (to_hub, shared) = (hub_tx.clone(), shared.clone());
-            let limits = asr_worker::Limits {
-                guard: self.tuning.guard.clone(),
-                stale_after: source.paced().then_some(self.tuning.stale_after),
-            };
+            let limits = asr_worker::Limits::new(
+                self.tuning.guard.clone(),
+                source.paced().then_some(self.tuning.stale_after),
+            );
             spawn("warmcall-asr", move || {
-                asr_worker::run(job_rx, to_hub, recogniser, limits, &shared)
+                asr_worker::run(job_rx, partial_rx, to_hub, recogniser, limits, &shared)
             })
         };
         let capture = spawn("warmcall-capture", move || {
@@ -308,6 +314,12 @@ impl Builder {
         Ok(session::call_logs(dir))
     }
 
+    /// Whether phrases are decoded while spoken: live or `--realtime` sources, unless
+    /// `[asr] partials = false` (a file played as fast as possible has nobody waiting).
+    fn partials(&self, source: &dyn CaptureSource) -> bool {
+        source.paced() && self.cfg.partials
+    }
+
     fn open_source(&self, shared: &Shared) -> Result<Box<dyn CaptureSource>, StartError> {
         let name = self.opts.capture_backend();
         let open = audio::find(name).ok_or_else(|| StartError::UnknownBackend(name.into()))?;
@@ -326,7 +338,8 @@ impl Builder {
         for (i, &speaker) in source.speakers().iter().enumerate() {
             let vad = vad::by_name(&self.tuning.vad)
                 .ok_or_else(|| StartError::UnknownVad(self.tuning.vad.clone()))?;
-            let segmenter = self.tuning.segmenter.clone();
+            let mut segmenter = self.tuning.segmenter.clone();
+            segmenter.partial_every = self.partials(source).then_some(self.tuning.partial_every);
             frontends.push(Frontend::new(speaker, source.rate(i), vad, segmenter)?);
         }
         Ok(frontends)

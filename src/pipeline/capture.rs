@@ -6,6 +6,10 @@
 //! falls behind, the oldest pending phrase is dropped and a gap says so. With
 //! `Overflow::Block` (a file played as fast as possible) capture waits for recognition
 //! instead, so nothing is dropped. Messages toward the hub are never dropped.
+//!
+//! Partials (a phrase so far, while its speaker talks) go on a queue of their own that never
+//! blocks capture: when it is full the oldest partial is replaced, with no gap (the final
+//! still comes).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -44,6 +48,8 @@ pub struct Capture {
     pub jobs: Sender<AsrJob>,
     /// The queue's receiving end, to drop the oldest job when it is full.
     pub jobs_rx: Receiver<AsrJob>,
+    /// The partials queue, both ends (`None`: partials are off).
+    pub partials: Option<(Sender<AsrJob>, Receiver<AsrJob>)>,
     pub hub: Sender<Msg>,
     pub overflow: Overflow,
     /// Seconds of audio between ticks to the hub.
@@ -163,7 +169,22 @@ impl Capture {
                         speaker,
                         phrase,
                         queued_at: std::time::Instant::now(),
+                        partial: false,
                     });
+                }
+                FrontendEvent::Partial(phrase) => {
+                    if let Some((tx, rx)) = &self.partials {
+                        let job = AsrJob {
+                            speaker,
+                            phrase,
+                            queued_at: std::time::Instant::now(),
+                            partial: true,
+                        };
+                        if let Err(TrySendError::Full(job)) = tx.try_send(job) {
+                            let _ = rx.try_recv();
+                            let _ = tx.try_send(job);
+                        }
+                    }
                 }
             }
         }
@@ -284,6 +305,7 @@ mod tests {
         let cap = Capture {
             jobs,
             jobs_rx: jobs_rx.clone(),
+            partials: None,
             hub,
             overflow: Overflow::for_source(&source),
             tick: 0.2,

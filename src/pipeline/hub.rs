@@ -144,6 +144,14 @@ impl Hub {
                 self.board.stats.decode_secs.push(decode_secs);
                 self.transcript(transcript);
             }
+            Msg::Partial {
+                transcript,
+                decode_secs,
+            } => {
+                self.board.stats.partials += 1;
+                self.board.stats.partial_decode_secs.push(decode_secs);
+                self.transcript(transcript);
+            }
             Msg::NoText => self.pending_asr -= 1,
             Msg::Gap {
                 gap,
@@ -265,6 +273,8 @@ impl Hub {
         self.flags();
     }
 
+    /// Final or partial text: through redaction and the call's rules; a partial reaches the
+    /// call log only when it raised a flag.
     fn transcript(&mut self, mut tr: Transcript) {
         // Before the rule stage, so a flag's evidence is drawn from redacted words.
         self.redaction.transcript(&mut tr);
@@ -275,7 +285,14 @@ impl Hub {
         let ready = self.clock.as_ref().map_or(tr.end, |c| tr.end.max(c.now()));
         let call = self.call.as_mut().expect("call open");
         let event = call.transcript(tr, ready, &mut self.flags);
-        self.emit(&event);
+        let is_final = matches!(&event, Event::Transcript(t) if t.is_final);
+        if is_final || !self.flags.is_empty() {
+            self.emit(&event);
+        } else {
+            // A partial that raised nothing: the live view sees it, the call log does not.
+            let event = self.redaction.event(&event);
+            self.outputs.write(&event);
+        }
         self.flags();
     }
 

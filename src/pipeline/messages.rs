@@ -18,6 +18,9 @@ pub struct AsrJob {
     pub phrase: Phrase,
     /// When the phrase was queued for recognition.
     pub queued_at: Instant,
+    /// The phrase so far, while its speaker is still talking (decoded only when no final
+    /// waits, and never after its final).
+    pub partial: bool,
 }
 
 /// Messages toward the hub. Times are run time: seconds of audio read since capture started.
@@ -35,6 +38,11 @@ pub enum Msg {
     Transcript {
         transcript: Transcript,
         /// Seconds whisper took on this phrase.
+        decode_secs: f64,
+    },
+    /// Text of a phrase still being spoken (`final: false`); the final follows.
+    Partial {
+        transcript: Transcript,
         decode_secs: f64,
     },
     /// A phrase produced no trustworthy text.
@@ -165,4 +173,7 @@ pub struct RunStats {
     pub phrases: u64,
     pub dropped: u64,
     pub decode_secs: Vec<f64>,
+    /// Partial decodes that gave text, and their decode times.
+    pub partials: u64,
+    pub partial_decode_secs: Vec<f64>,
 }

@@ -56,6 +56,9 @@ pub struct Tuning {
     /// longer than this for recognition is not decoded (its cue would come too late to help)
     /// and a gap says so. The newer speech behind it is decoded instead.
     pub stale_after: std::time::Duration,
+    /// Seconds of new speech between two partial decodes of a phrase still being spoken
+    /// (paced sources with `[asr] partials` on).
+    pub partial_every: f64,
 }
 
 impl Default for Tuning {
@@ -67,6 +70,7 @@ impl Default for Tuning {
             asr_queue: 8,
             tick: 0.2,
             stale_after: std::time::Duration::from_secs(5),
+            partial_every: 1.0,
         }
     }
 }

@@ -197,13 +197,13 @@ impl Call {
             end: tr.end,
             text: tr.text.clone(),
         };
-        self.engine.push(
-            Input::Transcript {
-                utterance: &utterance,
-                at: tr.t,
-            },
-            flags,
-        );
+        let (utterance, at) = (&utterance, tr.t);
+        let input = if tr.is_final {
+            Input::Transcript { utterance, at }
+        } else {
+            Input::Partial { utterance, at }
+        };
+        self.engine.push(input, flags);
         Event::Transcript(tr)
     }
 

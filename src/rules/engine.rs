@@ -97,6 +97,10 @@ impl CompiledRules {
 pub enum Input<'a> {
     /// Recognised words; `at` is the call time the text became available.
     Transcript { utterance: &'a Utterance, at: f64 },
+    /// The words so far of a phrase still being spoken (same `start` as its final). Only
+    /// phrase rules look at it; a rule it raises is not raised again by the final of the same
+    /// phrase, and nothing is counted (questions, self-focus words) until the final.
+    Partial { utterance: &'a Utterance, at: f64 },
     /// Speech timing from voice activity detection. `ongoing`: the speaker is still talking at
     /// `end` (sent periodically while they talk); otherwise the stretch ended at `end`.
     Speech {
@@ -134,6 +138,8 @@ pub struct Engine {
     hits: Vec<PhraseHit>,
     /// Scratch buffer for normalised text.
     norm: String,
+    /// Per speaker: the start of the phrase partials have raised rules for, and those rules.
+    raised_early: [(f64, Vec<usize>); 2],
 }
 
 /// How many questions an utterance asks, as the summary counts them.
@@ -180,6 +186,7 @@ impl Engine {
             questions: [0; 2],
             hits: Vec::new(),
             norm: String::new(),
+            raised_early: [(f64::NAN, Vec::new()), (f64::NAN, Vec::new())],
         }
     }
 
@@ -198,6 +205,7 @@ impl Engine {
     pub fn push(&mut self, input: Input<'_>, out: &mut Vec<Flag>) {
         match input {
             Input::Transcript { utterance, at } => self.transcript(utterance, at, out),
+            Input::Partial { utterance, at } => self.partial(utterance, at, out),
             Input::Speech {
                 speaker,
                 start,
@@ -241,15 +249,15 @@ impl Engine {
         });
     }
 
-    fn transcript(&mut self, u: &Utterance, at: f64, out: &mut Vec<Flag>) {
+    /// The phrase and practice rules `u` carries, as (rule index, evidence); `norm` gets the
+    /// normalised text.
+    fn phrase_rules(&mut self, u: &Utterance, norm: &mut String) -> Vec<(usize, String)> {
         let rules = Arc::clone(&self.rules);
-        let text = u.text.as_str();
-        self.questions[u.speaker.index()] += questions_in(text);
-        let mut norm = std::mem::take(&mut self.norm);
-        crate::text::normalize_into(text, &mut norm);
+        crate::text::normalize_into(u.text.as_str(), norm);
         let mut hits = std::mem::take(&mut self.hits);
-        rules.matcher.scan(&norm, &mut hits);
-        let scored = rules.score(text, u.speaker).unwrap_or_default();
+        rules.matcher.scan(norm, &mut hits);
+        let scored = rules.score(u.text.as_str(), u.speaker).unwrap_or_default();
+        let mut carried = Vec::new();
         for (i, rule) in rules.set.rules.iter().enumerate() {
             if !matches!(rule.kind, Kind::Phrase | Kind::Practice)
                 || !rule.enabled
@@ -260,16 +268,52 @@ impl Engine {
             }
             let hit = hits.iter().find(|h| h.rule == i);
             let decision = decide(hit, scored.verdict(i), &scored.clauses);
-            let Some(evidence) = decision.evidence() else {
-                continue;
-            };
-            if rule.kind == Kind::Practice {
-                self.practices.entry(rule.id.clone()).or_insert(at);
-            } else {
-                self.raise(rule, u.speaker, evidence.to_string(), at, out);
+            if let Some(evidence) = decision.evidence() {
+                carried.push((i, evidence.to_string()));
             }
         }
         self.hits = hits;
+        carried
+    }
+
+    /// A phrase still being spoken: its phrase rules raised now, remembered for its final.
+    fn partial(&mut self, u: &Utterance, at: f64, out: &mut Vec<Flag>) {
+        let rules = Arc::clone(&self.rules);
+        let mut norm = std::mem::take(&mut self.norm);
+        let carried = self.phrase_rules(u, &mut norm);
+        self.norm = norm;
+        let early = &mut self.raised_early[u.speaker.index()];
+        if early.0 != u.start {
+            *early = (u.start, Vec::new());
+        }
+        for (i, evidence) in carried {
+            let rule = &rules.set.rules[i];
+            let early = &mut self.raised_early[u.speaker.index()].1;
+            if rule.kind != Kind::Phrase || early.contains(&i) {
+                continue;
+            }
+            early.push(i);
+            self.raise(rule, u.speaker, evidence, at, out);
+        }
+    }
+
+    fn transcript(&mut self, u: &Utterance, at: f64, out: &mut Vec<Flag>) {
+        let rules = Arc::clone(&self.rules);
+        self.questions[u.speaker.index()] += questions_in(u.text.as_str());
+        let mut norm = std::mem::take(&mut self.norm);
+        let carried = self.phrase_rules(u, &mut norm);
+        let (early_start, early) = std::mem::replace(
+            &mut self.raised_early[u.speaker.index()],
+            (f64::NAN, Vec::new()),
+        );
+        for (i, evidence) in carried {
+            let rule = &rules.set.rules[i];
+            if rule.kind == Kind::Practice {
+                self.practices.entry(rule.id.clone()).or_insert(at);
+            } else if early_start != u.start || !early.contains(&i) {
+                self.raise(rule, u.speaker, evidence, at, out);
+            }
+        }
         for rule in &rules.set.rules {
             let Detector::SelfFocus {
                 window_words,
