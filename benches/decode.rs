@@ -13,8 +13,8 @@
 //!   cargo bench --bench decode --features openmp    # whisper.cpp on OpenMP: 1, 2, 2/passive
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use warmcall::asr::Transcriber;
@@ -23,7 +23,7 @@ use warmcall::asr::whisper::{DecodeOptions, WhisperModel};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
-use common::measure::{channel_16k, pct, wer, words};
+use common::measure::{Load, channel_16k, pct, wer, words};
 use common::{Truth, read_truth, synth_call};
 
 /// Audio kept before and after a scripted utterance, as the segmenter keeps it.
@@ -88,38 +88,6 @@ fn child(wav: &Path, truth: &Path, threads: &str, limit: usize) {
     }
     run.cpu_secs = own_cpu_secs() - cpu;
     println!("{}", serde_json::to_string(&run).unwrap());
-}
-
-/// Busy processes at the same priority, stopped when dropped (also while unwinding a panic).
-/// Each loop also ends by itself once its parent (this bench) is gone.
-struct Load(Vec<Child>);
-
-impl Load {
-    fn start(n: usize) -> Self {
-        let script = "import os\np = os.getppid()\nwhile os.getppid() == p:\n    for _ in range(1000000): pass\n";
-        let load = Self(
-            (0..n)
-                .map(|_| {
-                    Command::new("python3")
-                        .args(["-c", script])
-                        .stdin(Stdio::null())
-                        .spawn()
-                        .expect("python3 runs (scripts/setup installs it)")
-                })
-                .collect(),
-        );
-        std::thread::sleep(Duration::from_millis(500));
-        load
-    }
-}
-
-impl Drop for Load {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 fn run_child(wav: &Path, truth: &Path, threads: &str, limit: usize) -> Run {

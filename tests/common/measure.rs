@@ -1,7 +1,9 @@
 //! Measuring helpers shared by the benchmarks: percentiles, word error rate against a call's
-//! script, and a call's channels at 16 kHz.
+//! script, a call's channels at 16 kHz, and busy processes to load the machine with.
 
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use warmcall::audio::wav;
 use warmcall::frontend::resample::To16k;
@@ -53,4 +55,36 @@ pub fn channel_16k(wav: &Path) -> Vec<Vec<f32>> {
             out
         })
         .collect()
+}
+
+/// Busy processes at the same priority, stopped when dropped (also while unwinding a panic).
+/// Each loop also ends by itself once its parent (this bench) is gone.
+pub struct Load(Vec<Child>);
+
+impl Load {
+    pub fn start(n: usize) -> Self {
+        let script = "import os\np = os.getppid()\nwhile os.getppid() == p:\n    for _ in range(1000000): pass\n";
+        let load = Self(
+            (0..n)
+                .map(|_| {
+                    Command::new("python3")
+                        .args(["-c", script])
+                        .stdin(Stdio::null())
+                        .spawn()
+                        .expect("python3 runs (scripts/setup installs it)")
+                })
+                .collect(),
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        load
+    }
+}
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }
