@@ -67,10 +67,15 @@ struct Daemon {
 }
 
 impl Daemon {
-    fn spawn(mut cmd: Command) -> Self {
+    /// Start `cmd`; its stderr goes to `stderr` (or nowhere).
+    fn spawn(mut cmd: Command, stderr: Option<&Path>) -> Self {
+        let err = match stderr {
+            Some(p) => Stdio::from(std::fs::File::create(p).unwrap()),
+            None => Stdio::null(),
+        };
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(err)
             .spawn()
             .expect("the warmcall binary (cargo build --release)");
         let out = child.stdout.take().unwrap();
@@ -248,7 +253,7 @@ fn realtime(wav: &Path, work: &Path, partials: bool) -> (Vec<(Instant, Event)>, 
         .arg(work.join("logs"))
         .env("XDG_CONFIG_HOME", config_home(work, partials))
         .env("XDG_STATE_HOME", work.join("state"));
-    Daemon::spawn(cmd).finish(false)
+    Daemon::spawn(cmd, None).finish(false)
 }
 
 struct Call {
@@ -297,16 +302,26 @@ struct Row {
 }
 
 fn live(desk: &Desktop, call: &Call, work: &Path, partials: bool) -> Row {
-    let cfg = config_home(&desk.rt().join("cfg"), partials);
+    // The desktop's config home holds the sound server's cookie too.
+    let cfg = desk.rt().join("config/warmcall");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(
+        cfg.join("config.toml"),
+        format!("[asr]\npartials = {partials}\n"),
+    )
+    .unwrap();
     let mut cmd = Command::new(warmcall_bin());
     cmd.args(["run", "--headless", "--log-dir"])
         .arg(work.join("live-logs"));
     desk.env(&mut cmd);
-    cmd.env("XDG_DATA_HOME", data_home())
-        .env("XDG_CONFIG_HOME", &cfg);
-    let d = Daemon::spawn(cmd);
+    cmd.env("XDG_DATA_HOME", data_home());
+    let d = Daemon::spawn(cmd, Some(&work.join("live-stderr.log")));
     let sock = desk.rt().join("warmcall/control.sock");
-    assert!(wait_for(30.0, || sock.exists()), "the daemon did not start");
+    assert!(
+        wait_for(30.0, || sock.exists()),
+        "the daemon did not start: {}",
+        std::fs::read_to_string(work.join("live-stderr.log")).unwrap_or_default()
+    );
     std::thread::sleep(Duration::from_secs(2));
     let idle = 20.0;
     let (c0, _) = d.usage();

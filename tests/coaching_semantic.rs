@@ -160,10 +160,27 @@ fn reported_miss_that_still_misses() {
     );
 }
 
-/// Lines that follow the advice (or a prospect eager to buy): nothing may fire.
+/// Lines that follow the advice (or a prospect eager to buy), and the negations the issue
+/// reported (a pattern matched inside the denial; `rules::negation`): nothing may fire.
 #[test]
 fn reported_false_alarms_stay_quiet() {
     let cases: &[(Speaker, &str)] = &[
+        (
+            Speaker::Me,
+            "I'd never ask you to just trust me, look at the numbers yourself.",
+        ),
+        (
+            Speaker::Me,
+            "You won't miss out on anything if you wait until spring.",
+        ),
+        (
+            Speaker::Me,
+            "There's no limited time offer here, the price is the price.",
+        ),
+        (
+            Speaker::Me,
+            "I'm not just following up for the sake of it, has anything changed on your side?",
+        ),
         (
             Speaker::Them,
             "Can you send me an invoice? We want to start.",
@@ -181,45 +198,4 @@ fn reported_false_alarms_stay_quiet() {
         })
         .collect();
     assert!(wrong.is_empty(), "fired:\n{}", wrong.join("\n"));
-}
-
-/// The negations the issue reported still fire: a pattern ("trust me", "miss out", "limited
-/// time", "just following up") matches inside the negation and the head agrees with it (both
-/// the embedding and the negation-marked words score them as the intent). Kept as a ledger,
-/// not hidden: when one of them stays quiet this test fails, and the line moves to
-/// `reported_false_alarms_stay_quiet`.
-#[test]
-fn reported_negations_that_still_fire() {
-    let cases: &[(&str, &str)] = &[
-        (
-            "urgency-pressure",
-            "I'd never ask you to just trust me, look at the numbers yourself.",
-        ),
-        (
-            "urgency-pressure",
-            "You won't miss out on anything if you wait until spring.",
-        ),
-        (
-            "urgency-pressure",
-            "There's no limited time offer here, the price is the price.",
-        ),
-        (
-            "chasing",
-            "I'm not just following up for the sake of it, has anything changed on your side?",
-        ),
-    ];
-    let fixed: Vec<&str> = cases
-        .iter()
-        .filter(|(rule, text)| {
-            !eval::fired(&RULES, &line(Speaker::Me, text))
-                .iter()
-                .any(|r| r == rule)
-        })
-        .map(|(_, text)| *text)
-        .collect();
-    assert!(
-        fixed.is_empty(),
-        "now quiet (move to reported_false_alarms_stay_quiet):\n{}",
-        fixed.join("\n")
-    );
 }

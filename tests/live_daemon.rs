@@ -532,3 +532,147 @@ fn devices_lists_monitors_and_defaults_with_config_lines() {
         "{text}"
     );
 }
+
+/// A cue in the first seconds of a long phrase reaches the desktop while the rep is still
+/// talking: the phrase is decoded every second as it is spoken (partials).
+#[test]
+fn a_cue_early_in_a_long_phrase_is_notified_while_the_rep_still_talks() {
+    let _lock = common::whisper_lock();
+    let mut desk = Desktop::new();
+    desk.start_bus();
+    let notes = notification_server(&desk.bus_address(), false);
+    let d = Daemon::start(&desk, false, &[]);
+    let dir = desk.rt().join("long");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/long-phrase.txt");
+    let (wav, truth) = common::synth_call(&script, &dir);
+    let lead = 0.5;
+    let (me, _) = common::desktop::split_call(&wav, lead);
+    let started = std::time::Instant::now();
+    let mut player = desk.play("mic_feed", &me);
+    let line_end = lead + truth[0].end;
+    assert!(
+        wait_for(line_end + 10.0, || notes
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|n| n.summary == "Chasing")),
+        "no Chasing bubble: {:?}\n{}",
+        d.flags(),
+        d.stderr_text()
+    );
+    let shown = notes.lock().unwrap()[0].at.duration_since(started);
+    player.wait().unwrap();
+    assert!(
+        shown.as_secs_f64() < line_end,
+        "the bubble came {:.2} s into playback, the phrase ended at {line_end:.2} s",
+        shown.as_secs_f64()
+    );
+    assert!(wait_for(DECODE_WAIT, || d
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::Transcript(t) if t.is_final))));
+    let (ok, _) = ctl(&desk, "end-call");
+    assert!(ok);
+    let (status, events) = d.terminate();
+    assert!(status.success());
+    // In the call log: the partial that raised the flag, the flag, then the final, and the
+    // rule raised once.
+    let at = events
+        .iter()
+        .position(|e| matches!(e, Event::Flag(f) if f.rule == "chasing"))
+        .expect("the chasing flag is logged");
+    assert!(
+        matches!(&events[at - 1], Event::Transcript(t) if !t.is_final),
+        "{:?}",
+        events[at - 1]
+    );
+    assert!(
+        events[at..]
+            .iter()
+            .any(|e| matches!(e, Event::Transcript(t) if t.is_final && t.speaker == Speaker::Me))
+    );
+    let chasing = events
+        .iter()
+        .filter(|e| matches!(e, Event::Flag(f) if f.rule == "chasing"))
+        .count();
+    assert_eq!(chasing, 1, "{events:?}");
+}
+
+/// A daemon starved of CPU (stopped for 0.9 s of every second, as an overloaded laptop would
+/// starve it) falls behind; speech that waited too long is skipped with a gap that says so,
+/// instead of coached a minute late, and once the CPU is back later speech is coached again.
+#[test]
+fn a_starved_daemon_skips_speech_that_waited_too_long_and_recovers() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let _lock = common::whisper_lock();
+    let desk = Desktop::new();
+    let d = Daemon::start(&desk, true, &[]);
+    let (me, them) = short_call(&desk, 0.5);
+    let pid = d.child.id().to_string();
+    let starving = Arc::new(AtomicBool::new(true));
+    let throttle = {
+        let (starving, pid) = (starving.clone(), pid.clone());
+        std::thread::spawn(move || {
+            let signal = |s: &str| {
+                let _ = Command::new("kill").args([s, pid.as_str()]).status();
+            };
+            while starving.load(Ordering::Relaxed) {
+                signal("-STOP");
+                std::thread::sleep(std::time::Duration::from_millis(900));
+                signal("-CONT");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            signal("-CONT");
+        })
+    };
+    for _ in 0..3 {
+        play_both(&desk, &me, &them);
+    }
+    let stale = |events: &[Event]| {
+        events.iter().any(|e| {
+            matches!(e, Event::Gap(g) if g.reason == warmcall::pipeline::asr_worker::STALE_REASON)
+        })
+    };
+    let skipped = wait_for(DECODE_WAIT, || stale(&d.events()));
+    starving.store(false, Ordering::Relaxed);
+    throttle.join().unwrap();
+    assert!(
+        skipped,
+        "no phrase was skipped: {:?}\n{}",
+        d.events(),
+        d.stderr_text()
+    );
+    assert!(
+        d.stderr_text().contains("Recognition fell behind"),
+        "{}",
+        d.stderr_text()
+    );
+    // Back to a fair share of the CPU: the next speech is coached.
+    let (ok, status) = ctl(&desk, "status");
+    assert!(ok, "{status}");
+    assert!(status.contains("recognition_behind_seconds"), "{status}");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let before = d
+        .flags()
+        .iter()
+        .filter(|f| f.rule == "urgency-pressure")
+        .count();
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(DECODE_WAIT, || d
+            .flags()
+            .iter()
+            .filter(|f| f.rule == "urgency-pressure")
+            .count()
+            > before),
+        "speech after the starving was not coached: {:?}\n{}",
+        d.flags(),
+        d.stderr_text()
+    );
+    let (status, events) = d.terminate();
+    assert!(status.success());
+    assert!(matches!(events.last(), Some(Event::CallEnd { .. })));
+}

@@ -3,7 +3,10 @@
 //!
 //! A rule fires when one of its patterns matches or the semantic detector fires it, and
 //! neither an `unless` pattern nor a counter-example wins: an `unless` match cancels both, a
-//! winning counter-example (or a head sure the intent is absent) cancels the pattern hit.
+//! winning counter-example (or a head sure the intent is absent) cancels the pattern hit. A
+//! pattern hit said inside a negation ("I'm not just following up") cancels both too: the
+//! words deny the habit, and a head that scores the sentence as the intent is hearing the
+//! words, not the denial.
 
 use super::matcher::PhraseHit;
 
@@ -20,6 +23,8 @@ pub enum Decision {
     Unless { pattern: String },
     /// A pattern matched but a counter-example (or the head) says the intent is absent.
     Vetoed { pattern: String },
+    /// A pattern matched inside a negation.
+    Negated { pattern: String, evidence: String },
     /// Nothing fired.
     Quiet,
 }
@@ -47,6 +52,12 @@ pub fn decide(hit: Option<&PhraseHit>, verdict: Option<&Verdict>, clauses: &[Str
         return Decision::Unless { pattern };
     }
     let matched = hit.filter(|h| !h.pattern.is_empty());
+    if let Some(h) = matched.filter(|h| h.negated) {
+        return Decision::Negated {
+            pattern: h.pattern.clone(),
+            evidence: h.evidence.clone(),
+        };
+    }
     let vetoed = verdict.is_some_and(|v| v.vetoed);
     match (matched, verdict) {
         (Some(h), _) if !vetoed => Decision::Pattern {
@@ -77,6 +88,7 @@ mod tests {
             pattern: pattern.into(),
             evidence: "trust me".into(),
             cancelled_by: unless.map(str::to_string),
+            negated: false,
         }
     }
 
@@ -136,5 +148,13 @@ mod tests {
             decide(Some(&hit("", None)), None, &clauses),
             Decision::Quiet
         );
+        let negated = PhraseHit {
+            negated: true,
+            ..hit("trust me", None)
+        };
+        assert!(matches!(
+            decide(Some(&negated), Some(&verdict(true, false)), &clauses),
+            Decision::Negated { .. }
+        ));
     }
 }

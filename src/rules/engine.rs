@@ -255,7 +255,9 @@ impl Engine {
         let rules = Arc::clone(&self.rules);
         crate::text::normalize_into(u.text.as_str(), norm);
         let mut hits = std::mem::take(&mut self.hits);
-        rules.matcher.scan(norm, &mut hits);
+        rules
+            .matcher
+            .scan_utterance(u.text.as_str(), norm, &mut hits);
         let scored = rules.score(u.text.as_str(), u.speaker).unwrap_or_default();
         let mut carried = Vec::new();
         for (i, rule) in rules.set.rules.iter().enumerate() {

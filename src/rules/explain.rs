@@ -29,7 +29,7 @@ pub fn explain(rules: &CompiledRules, text: &str, speaker: Speaker, at: f64) -> 
     let words = crate::text::words(text);
     let norm = words.join(" ");
     let mut hits = Vec::new();
-    rules.matcher.scan(&norm, &mut hits);
+    rules.matcher.scan_utterance(text, &norm, &mut hits);
     let scored = rules.score(text, speaker).unwrap_or_default();
     let mut out = Vec::new();
     for (i, rule) in rules.set.rules.iter().enumerate() {
@@ -80,6 +80,9 @@ pub fn explain(rules: &CompiledRules, text: &str, speaker: Speaker, at: f64) -> 
             }
             Decision::Vetoed { .. } => {
                 Some("a counter-example wins: the words are used in another sense".into())
+            }
+            Decision::Negated { evidence, .. } => {
+                Some(format!("{evidence:?} is said inside a negation"))
             }
             Decision::Quiet => Some("the score is below the threshold".into()),
             _ if !rule.speaker.accepts(speaker) => Some(format!(

@@ -5,7 +5,7 @@ use regex::{Regex, RegexSet, RegexSetBuilder};
 
 use super::pack::RuleSet;
 use super::pattern;
-use super::spec::{Detector, PatternDef, RuleDef, RuleError};
+use super::spec::{Detector, PatternDef, RuleDef, RuleError, SpeakerSel};
 
 /// Bytes the compiled set of every pattern may take.
 const SET_SIZE_LIMIT: usize = 64 << 20;
@@ -28,6 +28,9 @@ pub struct PhraseHit {
     pub evidence: String,
     /// The `unless` pattern that cancelled it, if any.
     pub cancelled_by: Option<String>,
+    /// The matched words are said inside a negation ("I'm not just following up"): a rule
+    /// that listens to the rep does not fire (`rules::negation`).
+    pub negated: bool,
 }
 
 /// The compiled phrase matcher for one rule set.
@@ -37,6 +40,9 @@ pub struct Matcher {
     regexes: Vec<Regex>,
     sources: Vec<String>,
     owners: Vec<Owner>,
+    /// Per rule: its hits are checked for negation (rules that listen to the rep only; a
+    /// prospect's brush-off is often made of negations).
+    negatable: Vec<bool>,
 }
 
 /// An error about pattern `p` of `rule`, at the pattern's place in its file.
@@ -120,7 +126,23 @@ impl Matcher {
             regexes,
             sources,
             owners,
+            negatable: rules
+                .rules
+                .iter()
+                .map(|r| r.speaker == SpeakerSel::Me)
+                .collect(),
         })
+    }
+
+    /// [`scan`](Self::scan), then each hit of a rep's rule checked for negation against the
+    /// utterance as recognised (`raw`, whose normalised text is `norm`).
+    pub fn scan_utterance(&self, raw: &str, norm: &str, hits: &mut Vec<PhraseHit>) {
+        self.scan(norm, hits);
+        for h in hits.iter_mut() {
+            h.negated = !h.pattern.is_empty()
+                && self.negatable.get(h.rule).copied().unwrap_or(false)
+                && super::negation::negated(raw, &h.evidence);
+        }
     }
 
     /// Every rule whose patterns or `unless` patterns match the normalised text `norm`, in
@@ -141,6 +163,7 @@ impl Matcher {
                         pattern: String::new(),
                         evidence: String::new(),
                         cancelled_by: None,
+                        negated: false,
                     });
                     hits.len() - 1
                 }

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod explain;
 pub mod matcher;
 pub mod metrics;
+pub mod negation;
 pub mod pack;
 pub mod pattern;
 pub mod replay;

@@ -46,13 +46,13 @@ pub fn features(
     lines
         .iter()
         .map(|l| {
-            rules
-                .matcher
-                .scan(&crate::text::normalize(&l.text), &mut hits);
+            let norm = crate::text::normalize(&l.text);
+            rules.matcher.scan_utterance(&l.text, &norm, &mut hits);
             let (mut pattern, mut unless) = (vec![false; n], vec![false; n]);
             for h in &hits {
-                unless[h.rule] = h.cancelled_by.is_some();
-                pattern[h.rule] = !h.pattern.is_empty() && h.cancelled_by.is_none();
+                // A hit inside a negation cancels the rule as an `unless` does.
+                unless[h.rule] = h.cancelled_by.is_some() || h.negated;
+                pattern[h.rule] = !h.pattern.is_empty() && !unless[h.rule];
             }
             let texts = clauses::split(&l.text);
             let clauses = texts
