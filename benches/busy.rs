@@ -123,9 +123,11 @@ impl Daemon {
                 .arg(self.child.id().to_string())
                 .status();
         }
+        // The last samples before it is reaped (a zombie shows no memory): the largest.
         let mut last = self.usage();
         while self.child.try_wait().unwrap().is_none() {
-            last = self.usage();
+            let (cpu, rss) = self.usage();
+            last = (last.0.max(cpu), last.1.max(rss));
             std::thread::sleep(Duration::from_millis(50));
         }
         if let Some(r) = self.reader.take() {
@@ -148,12 +150,19 @@ fn config_home(dir: &Path, partials: bool) -> PathBuf {
     home
 }
 
-/// The scripted line `text` most likely is (same speaker, most words in common).
-fn line_of<'a>(truth: &'a [Truth], speaker: Speaker, text: &str) -> Option<&'a Truth> {
+/// The scripted line `text` most likely is (same speaker, most words in common), among the
+/// lines that overlap `span` (script time, with a second's slack) when it is given.
+fn line_of<'a>(
+    truth: &'a [Truth],
+    speaker: Speaker,
+    text: &str,
+    span: Option<(f64, f64)>,
+) -> Option<&'a Truth> {
     let said = words(text);
     truth
         .iter()
         .filter(|u| u.speaker == speaker)
+        .filter(|u| span.is_none_or(|(a, b)| u.start < b + 1.0 && u.end > a - 1.0))
         .map(|u| {
             let w = words(&u.text);
             (said.iter().filter(|x| w.contains(x)).count(), u)
@@ -202,7 +211,9 @@ fn timings(lines: &[(Instant, Event)], truth: &[Truth], t0: Instant) -> Timings 
         .collect();
     let mut shifts: Vec<f64> = finals
         .iter()
-        .filter_map(|(_, t)| line_of(truth, t.speaker, t.text.as_str()).map(|u| u.end - t.end))
+        .filter_map(|(_, t)| {
+            line_of(truth, t.speaker, t.text.as_str(), None).map(|u| u.end - t.end)
+        })
         .collect();
     let offset = pct(&mut shifts, 0.5);
     let offset = if offset.is_nan() { 0.0 } else { offset };
@@ -231,7 +242,8 @@ fn timings(lines: &[(Instant, Event)], truth: &[Truth], t0: Instant) -> Timings 
                     continue;
                 };
                 out.heard_to_flag.push(wall(*at) - (t.end + offset));
-                if let Some(u) = line_of(truth, t.speaker, t.text.as_str()) {
+                let span = (t.start + offset, t.end + offset);
+                if let Some(u) = line_of(truth, t.speaker, t.text.as_str(), Some(span)) {
                     let d = wall(*at) - u.end;
                     out.line_to_flag.push(d);
                     out.flags += 1;

@@ -138,8 +138,9 @@ pub struct Engine {
     hits: Vec<PhraseHit>,
     /// Scratch buffer for normalised text.
     norm: String,
-    /// Per speaker: the start of the phrase partials have raised rules for, and those rules.
-    raised_early: [(f64, Vec<usize>); 2],
+    /// Per speaker: the start of the phrase partials have raised rules for, and those rules'
+    /// ids (ids, not positions, so a reload between a partial and its final changes nothing).
+    raised_early: [(f64, Vec<String>); 2],
 }
 
 /// How many questions an utterance asks, as the summary counts them.
@@ -291,10 +292,10 @@ impl Engine {
         for (i, evidence) in carried {
             let rule = &rules.set.rules[i];
             let early = &mut self.raised_early[u.speaker.index()].1;
-            if rule.kind != Kind::Phrase || early.contains(&i) {
+            if rule.kind != Kind::Phrase || early.contains(&rule.id) {
                 continue;
             }
-            early.push(i);
+            early.push(rule.id.clone());
             self.raise(rule, u.speaker, evidence, at, out);
         }
     }
@@ -312,7 +313,7 @@ impl Engine {
             let rule = &rules.set.rules[i];
             if rule.kind == Kind::Practice {
                 self.practices.entry(rule.id.clone()).or_insert(at);
-            } else if early_start != u.start || !early.contains(&i) {
+            } else if early_start != u.start || !early.contains(&rule.id) {
                 self.raise(rule, u.speaker, evidence, at, out);
             }
         }
