@@ -143,6 +143,11 @@ impl Desktop {
         wait_for(10.0, || self.pactl(&["info"]))
     }
 
+    /// Run `pactl` with `args` against this desktop's server; whether it succeeded.
+    pub fn pactl_ok(&self, args: &[&str]) -> bool {
+        self.pactl(args)
+    }
+
     fn pactl(&self, args: &[&str]) -> bool {
         let mut c = Command::new("pactl");
         c.args(args).stdout(Stdio::null()).stderr(Stdio::null());
@@ -375,6 +380,19 @@ impl NotificationServer {
             &(id, key),
         ))
         .expect("emit ActionInvoked");
+    }
+
+    /// The server goes away, as a notification daemon that was killed: its bus name is
+    /// released (the object stays, unreachable by name).
+    pub fn release(&self) {
+        zbus::block_on(self.conn.release_name("org.freedesktop.Notifications"))
+            .expect("release the name");
+    }
+
+    /// The server is back under its name.
+    pub fn acquire(&self) {
+        zbus::block_on(self.conn.request_name("org.freedesktop.Notifications"))
+            .expect("request the name");
     }
 
     /// Every bubble shown so far.
