@@ -188,6 +188,8 @@ fn notification_server_gone() -> Row {
     let server = NotificationServer::start(&desk.bus_address(), false);
     let d = started(&desk, false);
     server.release();
+    // Past the global interval, so the next cue is offered to the (gone) server.
+    std::thread::sleep(Duration::from_secs(11));
     let before = flags(&d.logs);
     let logged = cue_after(&desk, &d.logs, before);
     server.acquire();
@@ -293,10 +295,15 @@ fn disk_full() -> Row {
         .arg(format!("of={}", logs.join("filler").display()))
         .stderr(std::process::Stdio::null())
         .status();
+    // Three more plays: more lines than the log's last page can take.
     let (me, them) = short_call(&desk, 0.3);
-    play_both(&desk, &me, &them);
+    for _ in 0..3 {
+        play_both(&desk, &me, &them);
+    }
     std::thread::sleep(Duration::from_secs(5));
     let (ok, _) = ctl(&desk, "status");
+    // Space again (the filler is not a call log), then the daemon is stopped.
+    let _ = std::fs::remove_file(logs.join("filler"));
     let row = finish(fault, &desk, d, &["event log", "call log", "space"], ok);
     umount(&logs);
     row
@@ -304,9 +311,11 @@ fn disk_full() -> Row {
 
 fn config_rename_over() -> Row {
     let desk = Desktop::new();
-    let d = started(&desk, true);
+    // The user has a config file the daemon watches.
     let dir = desk.rt().join("config/warmcall");
     std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "[notify]\nmin_interval = 10\n").unwrap();
+    let d = started(&desk, true);
     let replace = |text: &str| {
         let tmp = dir.join(".config.toml.swp");
         std::fs::write(&tmp, text).unwrap();
@@ -318,12 +327,13 @@ fn config_rename_over() -> Row {
     let before = flags(&d.logs);
     let went_on = cue_after(&desk, &d.logs, before);
     let reloaded = d.stderr_text().contains("Config reloaded");
+    let refused = d.stderr_text().contains("refused");
     finish(
         "config replaced by rename-over (good, then broken)",
         &desk,
         d,
         &["refused"],
-        went_on && reloaded,
+        went_on && reloaded && refused,
     )
 }
 

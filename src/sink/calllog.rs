@@ -1,9 +1,10 @@
 //! The per-call JSONL log: one file per call, 0600, in a 0700 directory; one `write_all` and
-//! flush per event, `sync_data` at the end of the call. Old logs are deleted by
+//! flush per event, `sync_data` at the end of the call. A line the disk could not take whole
+//! (a full filesystem) is cut back off, so the log holds complete lines only. Old logs are deleted by
 //! `apply_retention`, which touches nothing else in the directory.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,6 +17,8 @@ use crate::paths::private_dir;
 pub struct CallLog {
     path: PathBuf,
     file: File,
+    /// Bytes of complete lines written.
+    len: u64,
 }
 
 impl CallLog {
@@ -29,7 +32,7 @@ impl CallLog {
             .mode(0o600)
             .custom_flags(libc_o_nofollow())
             .open(&path)?;
-        Ok(Self { path, file })
+        Ok(Self { path, file, len: 0 })
     }
 
     pub fn path(&self) -> &Path {
@@ -44,8 +47,20 @@ fn libc_o_nofollow() -> i32 {
 
 impl EventSink for CallLog {
     fn write(&mut self, event: &Event) -> io::Result<()> {
-        write_line(&mut self.file, event)?;
-        self.file.flush()
+        let mut line = Vec::new();
+        write_line(&mut line, event)?;
+        match self.file.write_all(&line).and_then(|()| self.file.flush()) {
+            Ok(()) => {
+                self.len += line.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // Part of the line may be on disk: later lines would follow a broken one.
+                let _ = self.file.set_len(self.len);
+                let _ = self.file.seek(SeekFrom::Start(self.len));
+                Err(e)
+            }
+        }
     }
 
     fn finish(&mut self) -> io::Result<()> {
