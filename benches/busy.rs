@@ -36,24 +36,8 @@ use std::time::{Duration, Instant};
 
 use common::desktop::{Desktop, split_call, wait_for};
 use common::measure::{Load, pct, wer, words};
-use common::{Truth, synth_call};
+use common::{Truth, data_home, root, synth_call, warmcall_bin};
 use warmcall::event::{Event, Speaker, Transcript};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn data_home() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".local/share"))
-}
-
-fn warmcall_bin() -> PathBuf {
-    std::env::var_os("WARMCALL_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/release/warmcall"))
-}
 
 /// Event lines with the time they arrived.
 type Lines = Arc<Mutex<Vec<(Instant, Event)>>>;

@@ -36,8 +36,8 @@ struct Row {
 /// completed), and the cut-off last lines.
 fn broken_lines(logs: &Path) -> (usize, usize) {
     let (mut broken, mut cut) = (0, 0);
-    for f in std::fs::read_dir(logs).into_iter().flatten().flatten() {
-        let text = std::fs::read_to_string(f.path()).unwrap_or_default();
+    for f in common::log_files(logs) {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
         let complete = text.ends_with('\n');
         let lines: Vec<&str> = text.lines().collect();
         for (i, l) in lines.iter().enumerate() {
@@ -55,23 +55,7 @@ fn broken_lines(logs: &Path) -> (usize, usize) {
 
 /// Events of every call log, forgiving a cut-off line.
 fn events(logs: &Path) -> Vec<Event> {
-    let mut files: Vec<_> = std::fs::read_dir(logs)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|l| Event::from_json_line(l).ok())
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    common::read_call_logs(logs)
 }
 
 fn flags(logs: &Path) -> usize {
@@ -228,6 +212,13 @@ fn mount_tmpfs(dir: &Path, size: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// A desktop whose log directory is a tmpfs of `size` (root only).
+fn tmpfs_logs(size: &str) -> Option<(Desktop, std::path::PathBuf)> {
+    let desk = Desktop::new();
+    let logs = desk.rt().join("logs");
+    (is_root() && mount_tmpfs(&logs, size)).then_some((desk, logs))
+}
+
 fn umount(dir: &Path) {
     let _ = Command::new("umount").arg("-l").arg(dir).status();
 }
@@ -244,11 +235,9 @@ fn skipped(fault: &'static str) -> Row {
 
 fn log_dir_read_only() -> Row {
     let fault = "log directory read-only when the next call starts";
-    let desk = Desktop::new();
-    let logs = desk.rt().join("logs");
-    if !is_root() || !mount_tmpfs(&logs, "8m") {
+    let Some((desk, logs)) = tmpfs_logs("8m") else {
         return skipped(fault);
-    }
+    };
     let d = started(&desk, true);
     // The call in progress ends (its log closed: a filesystem with a file open for writing
     // cannot be made read-only), then the next call finds the directory read-only.
@@ -283,11 +272,9 @@ fn log_dir_read_only() -> Row {
 
 fn disk_full() -> Row {
     let fault = "log filesystem full (64 KiB tmpfs)";
-    let desk = Desktop::new();
-    let logs = desk.rt().join("logs");
-    if !is_root() || !mount_tmpfs(&logs, "64k") {
+    let Some((desk, logs)) = tmpfs_logs("64k") else {
         return skipped(fault);
-    }
+    };
     let d = started(&desk, true);
     // Fill what is left.
     let _ = Command::new("dd")

@@ -9,24 +9,15 @@
 //! - with `--soak SECONDS`, plays the demo call (rep into the microphone sink, prospect into
 //!   the call's output) in a loop for that long and reports the audio the daemon dropped.
 
-#[path = "../tests/common/desktop.rs"]
-mod desktop;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use desktop::{Desktop, notification_server, split_call, wait_for};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn data_home() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".local/share"))
-}
+use common::desktop::{Desktop, notification_server, split_call, wait_for};
+use common::{data_home, root, warmcall_bin};
 
 const LINES: &[&str] = &[
     "I am just following up on my email.",
@@ -95,13 +86,6 @@ fn proc_stat(pid: u32) -> (f64, u64) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     (ticks / 100.0, hwm)
-}
-
-/// The daemon under test: `$WARMCALL_BIN` (to compare builds), else the release build.
-fn warmcall_bin() -> PathBuf {
-    std::env::var_os("WARMCALL_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/release/warmcall"))
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {

@@ -225,21 +225,7 @@ fn assert_daemon_process(pid: &str) {
 }
 
 fn call_events(home: &Path) -> Vec<Event> {
-    let dir = home.join(".local/state/warmcall/calls");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|l| Event::from_json_line(l).ok())
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    common::read_call_logs(&home.join(".local/state/warmcall/calls"))
 }
 
 /// Phrases decoded so far, from `ctl status`.

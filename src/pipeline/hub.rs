@@ -195,9 +195,14 @@ impl Hub {
     /// The one place events fan out: the run's sinks and the call's, each event redacted first
     /// (`redaction`).
     pub(super) fn emit(&mut self, event: &Event) {
+        self.emit_to(event, true);
+    }
+
+    /// As [`emit`](Self::emit); the call's own sinks (its log) only when `to_call`.
+    fn emit_to(&mut self, event: &Event, to_call: bool) {
         let event = self.redaction.event(event);
         self.outputs.write(&event);
-        if let Some(c) = self.call.as_mut() {
+        if let Some(c) = self.call.as_mut().filter(|_| to_call) {
             c.outputs.write(&event);
         }
     }
@@ -285,14 +290,9 @@ impl Hub {
         let ready = self.clock.as_ref().map_or(tr.end, |c| tr.end.max(c.now()));
         let call = self.call.as_mut().expect("call open");
         let event = call.transcript(tr, ready, &mut self.flags);
+        // A partial that raised nothing: the live view sees it, the call log does not.
         let is_final = matches!(&event, Event::Transcript(t) if t.is_final);
-        if is_final || !self.flags.is_empty() {
-            self.emit(&event);
-        } else {
-            // A partial that raised nothing: the live view sees it, the call log does not.
-            let event = self.redaction.event(&event);
-            self.outputs.write(&event);
-        }
+        self.emit_to(&event, is_final || !self.flags.is_empty());
         self.flags();
     }
 

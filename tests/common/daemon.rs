@@ -61,11 +61,7 @@ impl Daemon {
 
     /// Every event of every call log, in file order.
     pub fn events(&self) -> Vec<Event> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.logs)
-            .map(|d| d.map(|e| e.unwrap().path()).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
+        super::log_files(&self.logs)
             .iter()
             .flat_map(|f| {
                 std::fs::read_to_string(f)

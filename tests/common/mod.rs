@@ -20,10 +20,51 @@ fn xdg(var: &str, fallback: &str) -> PathBuf {
         .unwrap_or_else(|| home().join(fallback))
 }
 
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where the models are installed (`$XDG_DATA_HOME`, else ~/.local/share).
+pub fn data_home() -> PathBuf {
+    xdg("XDG_DATA_HOME", ".local/share")
+}
+
+/// The binary a benchmark runs: `$WARMCALL_BIN` (to compare builds), else the release build.
+pub fn warmcall_bin() -> PathBuf {
+    std::env::var_os("WARMCALL_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/release/warmcall"))
+}
+
+/// The files of a call-log directory, by name (call ids sort by time); none if it is missing.
+pub fn log_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Every event of every call log in `dir`, in file order, skipping lines that do not parse
+/// (for faults that may cut a line).
+pub fn read_call_logs(dir: &std::path::Path) -> Vec<warmcall::event::Event> {
+    log_files(dir)
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| warmcall::event::Event::from_json_line(l).ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The installed ggml model `name` ("tiny.en" or "base"). Tests need the real model: a
 /// missing one fails the test with the command that installs it.
 pub fn model(name: &str) -> PathBuf {
-    let p = xdg("XDG_DATA_HOME", ".local/share")
+    let p = data_home()
         .join("warmcall/models")
         .join(format!("ggml-{name}.bin"));
     assert!(
