@@ -386,6 +386,74 @@ fn sound_server_restart_mid_call_is_survived_with_a_gap() {
     assert!(until > t);
 }
 
+/// A configured microphone removed mid-call: the sound server would quietly move the stream to
+/// another source (here one that hears the prospect or nobody), so warmcall says the device is
+/// gone, records nothing in the rep's name meanwhile (a gap), and hears the rep again when the
+/// device is back.
+#[test]
+fn a_configured_microphone_removed_mid_call_is_reported_and_recorded_again_when_back() {
+    let _lock = common::whisper_lock();
+    let desk = Desktop::new();
+    let conf = desk.rt().join("config/warmcall");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("config.toml"), "[devices]\nme = \"virtmic\"\n").unwrap();
+    let d = Daemon::start(&desk, true, &[]);
+    let (me, them) = short_call(&desk, 0.5);
+    assert!(desk.pactl_ok(&["unload-module", "module-remap-source"]));
+    assert!(
+        wait_for(10.0, || d
+            .stderr_text()
+            .contains("The configured capture device is gone")),
+        "removal not reported: {}",
+        d.stderr_text()
+    );
+    // The rep talks into the feed the removed device was made from; the prospect is heard.
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(DECODE_WAIT, || d.has_flag("objection")),
+        "the prospect was not coached while the microphone was gone: {:?}",
+        d.flags()
+    );
+    let rep_lines = |d: &Daemon| {
+        d.transcripts()
+            .iter()
+            .filter(|(s, _)| *s == Speaker::Me)
+            .count()
+    };
+    assert_eq!(rep_lines(&d), 0, "{:?}", d.transcripts());
+    let rebuilt = d.stderr_text().matches("Capture stream rebuilt.").count();
+    assert!(desk.pactl_ok(&[
+        "load-module",
+        "module-remap-source",
+        "master=mic_feed.monitor",
+        "source_name=virtmic",
+    ]));
+    assert!(
+        wait_for(40.0, || d
+            .stderr_text()
+            .matches("Capture stream rebuilt.")
+            .count()
+            > rebuilt),
+        "not rebuilt on the returned device: {}",
+        d.stderr_text()
+    );
+    play_both(&desk, &me, &them);
+    assert!(
+        wait_for(DECODE_WAIT, || d.has_flag("chasing")),
+        "the rep was not heard again: {:?}",
+        d.flags()
+    );
+    let (status, events) = d.terminate();
+    assert!(status.success());
+    let gap = events.iter().find_map(|e| match e {
+        Event::Gap(g) if g.speaker == Speaker::Me => Some(g.clone()),
+        _ => None,
+    });
+    let gap = gap.expect("no gap for the rep");
+    assert_eq!(gap.reason, "capture device removed");
+    assert!(gap.until > gap.t);
+}
+
 #[test]
 fn without_a_notification_server_flags_are_logged_and_it_is_said_once() {
     let _lock = common::whisper_lock();

@@ -6,7 +6,15 @@
 //! The audio callback only converts to mono and pushes into a lock-free ring (rtrb); on
 //! overflow it drops and counts. It never blocks, locks or allocates. The error callback only
 //! stores what happened in the stream's status atomics.
+//!
+//! The sound server moves a record stream whose source is removed (a headset unplugged, an
+//! output gone) to its default source without telling the client, so each stream has a
+//! watcher thread that asks every second whether its source still exists and marks the stream
+//! `gone` when it does not: `live` then reports it and rebuilds on the device the user chose.
+//! The default microphone is never a monitor of an output: that would put the prospect's
+//! words in the rep's mouth.
 
+use std::ffi::CString;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -88,9 +96,17 @@ fn resolve(
     let wanted = match (wanted, speaker) {
         (Some(w), _) => w.to_string(),
         (None, Speaker::Me) => {
-            return host
+            let device = host
                 .default_input_device()
-                .ok_or_else(|| "there is no default microphone".to_string());
+                .ok_or_else(|| "there is no default microphone".to_string())?;
+            let (id, name) = (dev_id(&device), dev_name(&device));
+            if is_monitor(&id, &name) {
+                return Err(format!(
+                    "the default input is {name:?}, a monitor of an output, not a microphone; \
+                     connect one or name it in the config's [devices] me (see `warmcall devices`)"
+                ));
+            }
+            return Ok(device);
         }
         (None, Speaker::Them) => default_monitor_id(host)
             .ok_or_else(|| "there is no default output device to monitor".to_string())?,
@@ -111,15 +127,58 @@ fn resolve(
         .ok_or_else(|| format!("no capture device matches {wanted:?} (see `warmcall devices`)"))
 }
 
+/// How often a stream's watcher asks whether its source is still there.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// Marks a stream `gone` (and `dead`) once the source it was opened on no longer exists; ends
+/// when dropped with the stream, or when the connection fails (the stream's own error callback
+/// reports that).
+struct Watch {
+    _stop: crossbeam_channel::Sender<()>,
+}
+
+impl Watch {
+    fn start(client: pulseaudio::Client, source: &str, status: Arc<StreamStatus>) -> Option<Self> {
+        use pulseaudio::protocol::PulseError;
+        let name = CString::new(source).ok()?;
+        let (stop, stopped) = crossbeam_channel::bounded::<()>(0);
+        std::thread::Builder::new()
+            .name("warmcall-devwatch".into())
+            .spawn(move || {
+                while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(WATCH_EVERY)
+                {
+                    match futures_executor::block_on(client.source_info_by_name(name.clone())) {
+                        Ok(_) => {}
+                        Err(pulseaudio::ClientError::ServerError(PulseError::NoEntity)) => {
+                            status.gone.store(true, Ordering::Release);
+                            status.dead.store(true, Ordering::Release);
+                            return;
+                        }
+                        Err(_) => return,
+                    }
+                }
+            })
+            .ok()?;
+        Some(Self { _stop: stop })
+    }
+}
+
 /// Streams from cpal devices.
 pub struct Cpal {
     host: cpal::Host,
+    /// The same connection, for the watchers.
+    client: pulseaudio::Client,
 }
 
 impl Cpal {
     /// Connect to the sound server; its refusal or absence is the error.
     pub fn new() -> Result<Self, CaptureError> {
-        Ok(Self { host: host()? })
+        let client = super::server::connect_client()?;
+        Ok(Self {
+            host: super::server::host_of(client.clone()),
+            client,
+        })
     }
 }
 
@@ -127,8 +186,9 @@ impl StreamBackend for Cpal {
     /// A fresh connection: the old one may belong to a sound server that is gone. If the
     /// server cannot be reached yet, the old host stays and the rebuild fails and backs off.
     fn reconnect(&mut self) {
-        if let Ok(h) = host() {
-            self.host = h;
+        if let Ok(c) = super::server::connect_client() {
+            self.host = super::server::host_of(c.clone());
+            self.client = c;
         }
     }
 
@@ -140,7 +200,7 @@ impl StreamBackend for Cpal {
         buffer: Duration,
     ) -> Result<Stream, String> {
         let device = resolve(&self.host, wanted, speaker)?;
-        let name = dev_name(&device);
+        let (id, name) = (dev_id(&device), dev_name(&device));
         let supported = device
             .default_input_config()
             .map_err(|e| format!("{name}: {e}"))?;
@@ -192,8 +252,9 @@ impl StreamBackend for Cpal {
         stream
             .play()
             .map_err(|e| format!("{name}: cannot start capture: {e}"))?;
+        let watch = Watch::start(self.client.clone(), &id, status.clone());
         Ok(Stream {
-            keep: Box::new(stream),
+            keep: Box::new((stream, watch)),
             ring,
             status,
             rate,

@@ -157,7 +157,12 @@ pub fn connect_client() -> Result<pulseaudio::Client, ServerError> {
 
 /// The audio host on a fresh connection to the sound server.
 pub fn connect() -> Result<cpal::Host, ServerError> {
-    connect_client().map(|c| cpal::platform::PulseAudioHost::from_client(c).into())
+    connect_client().map(host_of)
+}
+
+/// The audio host on `client` (a handle to the same connection).
+pub fn host_of(client: pulseaudio::Client) -> cpal::Host {
+    cpal::platform::PulseAudioHost::from_client(client).into()
 }
 
 #[cfg(test)]

@@ -53,6 +53,10 @@ impl Default for LiveOptions {
 pub struct StreamStatus {
     /// The stream failed and must be rebuilt.
     pub dead: AtomicBool,
+    /// The device it was opened on is no longer there (set with `dead`). The sound server
+    /// moves such a stream to its default source without a word, so it is rebuilt on purpose
+    /// instead of recording a device nobody chose.
+    pub gone: AtomicBool,
     pub callbacks: AtomicU64,
     /// Samples dropped because the ring was full.
     pub overflow: AtomicU64,
@@ -143,7 +147,9 @@ impl Channel {
             self.seen_callbacks = calls;
             self.last_progress = Instant::now();
         }
-        if status.dead.load(Ordering::Acquire) {
+        if status.gone.load(Ordering::Acquire) {
+            Some("capture device removed")
+        } else if status.dead.load(Ordering::Acquire) {
             Some("capture device lost")
         } else if self.last_progress.elapsed() > stall {
             Some("capture device stopped delivering audio")
@@ -243,7 +249,11 @@ impl<B: StreamBackend> LiveSource<B> {
             let ch = &mut self.channels[i];
             if ch.stream.is_some() {
                 if let Some(reason) = ch.check(self.timing.stall) {
-                    tracing::warn!(speaker = %ch.speaker, device = %ch.device, reason, "Capture stream lost; rebuilding.");
+                    if ch.wanted.is_some() && reason == "capture device removed" {
+                        tracing::warn!(speaker = %ch.speaker, device = %ch.device, reason, "The configured capture device is gone; this speaker is recorded again as soon as it is back (`warmcall devices` lists what there is; the config's [devices] section chooses).");
+                    } else {
+                        tracing::warn!(speaker = %ch.speaker, device = %ch.device, reason, "Capture stream lost; rebuilding.");
+                    }
                     let old = ch.stream.take().expect("checked above");
                     self.lost_samples += old.status.overflow.load(Ordering::Relaxed);
                     self.lost_xruns += old.status.xruns.load(Ordering::Relaxed);

@@ -138,3 +138,30 @@ fn a_lost_device_is_filled_with_silence_rebuilt_and_reported_as_a_gap() {
     let opens = fake.opens.lock().unwrap();
     assert_eq!(&opens[2..], [Some(16_000); 3]);
 }
+
+#[test]
+fn a_removed_device_is_a_gap_of_its_own_kind() {
+    let fake = Fake::default();
+    let mut src = open(&fake);
+    let mut out = vec![Vec::new(), Vec::new()];
+    src.read(&mut out).unwrap();
+    {
+        // What the backend's watcher does when the device's source is no longer there.
+        let feeds = fake.feeds.lock().unwrap();
+        let (_, feed) = feeds.iter().find(|(s, _)| *s == Speaker::Me).unwrap();
+        feed.status.gone.store(true, Ordering::Release);
+        feed.status.dead.store(true, Ordering::Release);
+    }
+    let begun = Instant::now();
+    let mut gaps = Vec::new();
+    while gaps.is_empty() && begun.elapsed() < Duration::from_secs(10) {
+        src.read(&mut out).unwrap();
+        gaps.extend(src.take_gaps());
+    }
+    assert_eq!(
+        gaps.iter()
+            .map(|g| (g.speaker, g.reason.as_str()))
+            .collect::<Vec<_>>(),
+        [(Speaker::Me, "capture device removed")]
+    );
+}
