@@ -2,7 +2,7 @@
 //! fault tests replace them: a scripted recogniser, a live source that is a script, and a
 //! notification backend that records what it is asked to show.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

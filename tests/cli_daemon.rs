@@ -1,7 +1,7 @@
 //! The commands around the daemon: `config init/check/path`, the systemd unit, and `ctl` with
 //! no daemon running. (Call-log retention: `log_dir_safety.rs`.)
 
-mod common;
+use crate::common;
 
 use predicates::prelude::*;
 

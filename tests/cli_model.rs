@@ -1,6 +1,6 @@
 //! `warmcall model list` and `warmcall model verify` as a user runs them.
 
-mod common;
+use crate::common;
 
 use predicates::prelude::*;
 

@@ -1,7 +1,7 @@
 //! `warmcall analyze`, `rules list` and `rules check` as a user runs them, with snapshots of
 //! whole example calls (`tests/fixtures/*.jsonl`).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

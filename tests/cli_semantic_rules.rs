@@ -2,7 +2,7 @@
 //! errors in the new fields with their position, `analyze --explain`, and warmcall without
 //! the sentence encoder (patterns alone, said once).
 
-mod common;
+use crate::common;
 
 use predicates::prelude::*;
 

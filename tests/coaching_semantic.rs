@@ -3,7 +3,7 @@
 //! reported in the issue that asked for semantic rules. The default pack runs with the real
 //! sentence encoder and the shipped heads, through the engine, as the daemon runs it.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::{Arc, LazyLock};

@@ -7,7 +7,7 @@
 //! The first two run a real pipeline (a paced WAV file, the tiny.en model, the hub answering)
 //! with its control socket; the others inject the fault with the socket server alone.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};

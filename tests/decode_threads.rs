@@ -1,7 +1,7 @@
 //! The thread setting changes how a phrase is decoded, never what is heard: the real tiny.en
 //! model gives the same words with one thread, two, and the `auto` policy.
 
-mod common;
+use crate::common;
 
 use warmcall::asr::Transcriber;
 use warmcall::asr::threads::Threads;

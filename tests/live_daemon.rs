@@ -2,7 +2,7 @@
 //! the microphone sink and the softphone's sink), a private D-Bus session with a notification
 //! server that records every Notify call, the control socket, signals and sd_notify.
 
-mod common;
+use crate::common;
 
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! transcribed, and a restart of the whole sound server mid-call is survived with a gap and
 //! capture resumes.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

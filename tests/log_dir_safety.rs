@@ -3,7 +3,7 @@
 //! a config error; a directory given through a symlink never has its target's permissions
 //! changed. Each case drives the real binary on real files.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

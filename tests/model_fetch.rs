@@ -3,7 +3,7 @@
 //! replaced, and a clear message when pip is missing. (Wheels that do not match their pins
 //! are injected in the unit tests of `model::fetch`.)
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

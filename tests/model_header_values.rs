@@ -2,7 +2,7 @@
 //! be refused by `warmcall model verify` (exit 4, the file and the bad value named) before
 //! whisper.cpp sees it, where they divided by zero or aborted the process.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

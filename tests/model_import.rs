@@ -1,7 +1,7 @@
 //! The CTranslate2 → ggml converter against the real tiny.en and base models, and its errors
 //! on damaged input.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

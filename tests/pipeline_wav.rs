@@ -1,6 +1,6 @@
 //! The whole pipeline on WAV files through the real model: `warmcall run --headless --input`.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //! synthesised speech with the real whisper model, redaction off and on, and holds the
 //! pipeline to what the redactor makes of whatever whisper heard. The third is `analyze`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! wrote (the demo call synthesised with espeak-ng, played through `run --headless` with
 //! tiny.en). The HTML report is loaded in Debian's chromium, headless, from disk.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

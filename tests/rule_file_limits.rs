@@ -2,7 +2,7 @@
 //! check` and `rules list` meet them: each is refused with exit status 3 and the file, line and
 //! column of the offending value, never a crash.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

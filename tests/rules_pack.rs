@@ -3,7 +3,7 @@
 //! must fire no flag at all. The pack runs as the daemon runs it: patterns, the sentence
 //! encoder and the shipped heads.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, LazyLock};
 

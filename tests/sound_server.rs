@@ -3,7 +3,7 @@
 //! no server at all. `devices` and the live daemon say which it is (exit status 6), never
 //! "no capture device matches", and never fall back to raw ALSA devices.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 
@@ -40,8 +40,16 @@ const LIVE: &[&str] = &["run", "--headless", "--log-dir", "/nonexistent-never-us
 /// The server runs as nobody: it admits warmcall (root) by the cookie alone.
 const SERVER_UID: u32 = 65534;
 
+/// One server of nobody's at a time: with two running at once, one now and then admitted a
+/// client with the wrong cookie (1 run in 6).
+fn nobody_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn the_cookie_under_a_custom_xdg_config_home_is_found() {
+    let _nobody = nobody_lock();
     let desk = Desktop::with_server_user(SERVER_UID);
     // The server put its cookie where libpulse looks with XDG_CONFIG_HOME set, not in ~/.config.
     assert!(desk.rt().join("config/pulse/cookie").is_file());
@@ -58,6 +66,7 @@ fn the_cookie_under_a_custom_xdg_config_home_is_found() {
 
 #[test]
 fn a_refused_cookie_is_reported_as_a_refusal() {
+    let _nobody = nobody_lock();
     let desk = Desktop::with_server_user(SERVER_UID);
     let bad = desk.rt().join("wrong-cookie");
     std::fs::write(&bad, [0x5au8; 256]).unwrap();

@@ -7,7 +7,7 @@
 //! unit's own sandbox (tests/fixtures/sandbox-probe.py), which fail outside it. Needs root (to
 //! start the manager and the server as another user).
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! `warmcall run --headless --input` and the WAV reader: NaN and infinite samples are cleaned
 //! and counted, channel counts and sample rates outside the stated ranges are refused.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
