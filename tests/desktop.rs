@@ -3,7 +3,6 @@
 //! systemd user manager, and the daemon live on them. A binary of its own, so these timing-
 //! bound tests never share the machine with the rest of the suite.
 
-#[allow(dead_code)]
 mod common;
 
 mod live_daemon;

@@ -3,7 +3,6 @@
 //! models. One test binary (not one per file) so the suite links the product once, not 20
 //! times; each file below is a module named for what it tests.
 
-#[allow(dead_code)]
 mod common;
 
 mod assembly;
