@@ -5,6 +5,7 @@
 
 mod common;
 
+mod bubble_screenshot;
 mod live_daemon;
 mod live_pipewire;
 mod sound_server;

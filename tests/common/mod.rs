@@ -6,6 +6,7 @@ pub mod browser;
 pub mod daemon;
 pub mod desktop;
 pub mod measure;
+pub mod screen;
 pub mod user_manager;
 
 use std::path::PathBuf;
