@@ -66,6 +66,20 @@ fn flags(logs: &Path) -> usize {
 }
 
 /// The first diagnostic line (warning or error) the daemon wrote that mentions one of `words`.
+/// The INFO line a stop by signal leaves.
+fn stopping_line(d: &Daemon) -> String {
+    d.stderr_text()
+        .lines()
+        .find(|l| l.contains("Stopping"))
+        .map(|l| {
+            l.split_once(' ')
+                .map_or(l, |(_, rest)| rest)
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_else(|| "(none)".into())
+}
+
 fn said(d: &Daemon, words: &[&str]) -> String {
     d.stderr_text()
         .lines()
@@ -369,7 +383,7 @@ fn sigterm_during_decode() -> Row {
         survived: yes(ok),
         went_on: format!("log ends with call_end: {}", yes(ended)),
         lines_lost: lost,
-        diagnostic: format!("exited 0 in {took:.1} s"),
+        diagnostic: format!("{} (exit 0 in {took:.1} s)", stopping_line(&d)),
     }
 }
 

@@ -112,6 +112,11 @@ fn signals(
                 if sig == SIGHUP {
                     let _ = hub.send(Msg::command(Command::Reload));
                 } else {
+                    let name = if sig == SIGTERM { "SIGTERM" } else { "SIGINT" };
+                    tracing::info!(
+                        signal = name,
+                        "Stopping: the current call is finished and its log closed."
+                    );
                     sd_notify(&[sd_notify::NotifyState::Stopping]);
                     stop.store(true, Ordering::Release);
                 }
