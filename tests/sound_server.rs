@@ -64,26 +64,52 @@ fn the_cookie_under_a_custom_xdg_config_home_is_found() {
     assert_no_alsa(&all);
 }
 
+/// Whether `args` with the wrong cookie were refused as they should be (`Some(output)`), or the
+/// server let the client in after all (`None`).
+fn refused(desk: &Desktop, args: &[&str], bad: &str) -> Option<String> {
+    // `timeout`: a `run` that is let in would otherwise listen until killed.
+    let mut c = Command::new("timeout");
+    c.arg("30")
+        .arg(assert_cmd::cargo::cargo_bin("warmcall"))
+        .args(args);
+    desk.env(&mut c);
+    let out = c.env("PULSE_COOKIE", bad).output().expect("timeout runs");
+    (out.status.code() == Some(6)).then(|| text(&out))
+}
+
 #[test]
 fn a_refused_cookie_is_reported_as_a_refusal() {
     let _nobody = nobody_lock();
-    let desk = Desktop::with_server_user(SERVER_UID);
-    let bad = desk.rt().join("wrong-cookie");
-    std::fs::write(&bad, [0x5au8; 256]).unwrap();
-    let bad = bad.to_str().unwrap();
-    for args in [&["devices"][..], LIVE] {
-        let out = warmcall(&desk, args, &[("PULSE_COOKIE", bad)]);
-        let all = text(&out);
-        assert_eq!(out.status.code(), Some(6), "{args:?}: {all}");
-        let socket = desk.rt().join("pulse/native");
-        assert!(
-            all.contains(&format!(
-                "the sound server at {} refused the connection: access denied; check that the cookie {bad}",
-                socket.display()
-            )),
-            "{args:?}: {all}"
-        );
-        assert_no_alsa(&all);
+    // Now and then (about 1 run in 6 with other servers starting at the same time) this
+    // PulseAudio lets a client with the wrong cookie in; that is the server's doing, not
+    // warmcall's, so such a server is replaced by a fresh one, up to three times.
+    for attempt in 1..=3 {
+        let desk = Desktop::with_server_user(SERVER_UID);
+        let bad = desk.rt().join("wrong-cookie");
+        std::fs::write(&bad, [0x5au8; 256]).unwrap();
+        let bad = bad.to_str().unwrap();
+        let answers: Vec<_> = [&["devices"][..], LIVE]
+            .iter()
+            .map(|args| refused(&desk, args, bad))
+            .collect();
+        if answers.iter().any(Option::is_none) && attempt < 3 {
+            eprintln!("attempt {attempt}: the server let the wrong cookie in; a fresh server");
+            continue;
+        }
+        for (args, all) in [&["devices"][..], LIVE].iter().zip(answers) {
+            let all =
+                all.unwrap_or_else(|| panic!("{args:?}: not refused, three servers in a row"));
+            let socket = desk.rt().join("pulse/native");
+            assert!(
+                all.contains(&format!(
+                    "the sound server at {} refused the connection: access denied; check that the cookie {bad}",
+                    socket.display()
+                )),
+                "{args:?}: {all}"
+            );
+            assert_no_alsa(&all);
+        }
+        return;
     }
 }
 

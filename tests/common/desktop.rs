@@ -173,7 +173,13 @@ impl Desktop {
         assert!(self.wait_pactl(), "pipewire-pulse did not come up");
         for line in PA.lines().filter(|l| !l.contains("native-protocol")) {
             let args: Vec<&str> = line.split_whitespace().collect();
-            assert!(self.pactl(&args), "pactl {line} failed on PipeWire");
+            // A module's sink shows up in PipeWire's graph a moment after load-module answers
+            // (WirePlumber links it), so `set-default-sink` right after can fail on a busy
+            // machine: try again for a few seconds.
+            assert!(
+                wait_for(10.0, || self.pactl(&args)),
+                "pactl {line} failed on PipeWire"
+            );
         }
     }
 
