@@ -40,8 +40,8 @@ const LIVE: &[&str] = &["run", "--headless", "--log-dir", "/nonexistent-never-us
 /// The server runs as nobody: it admits warmcall (root) by the cookie alone.
 const SERVER_UID: u32 = 65534;
 
-/// One server of nobody's at a time: with two running at once, one now and then admitted a
-/// client with the wrong cookie (1 run in 6).
+/// One server of nobody's at a time (they are the same user; taking turns did not stop the
+/// occasional admitted wrong cookie, see `a_refused_cookie_is_reported_as_a_refusal`).
 fn nobody_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
