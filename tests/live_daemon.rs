@@ -580,6 +580,7 @@ fn systemd_ready_watchdog_and_stopping() {
 
 #[test]
 fn devices_lists_monitors_and_defaults_with_config_lines() {
+    let _one_desktop = common::whisper_lock();
     let desk = Desktop::new();
     let mut c = Command::new(assert_cmd::cargo::cargo_bin("warmcall"));
     c.arg("devices");

@@ -40,16 +40,9 @@ const LIVE: &[&str] = &["run", "--headless", "--log-dir", "/nonexistent-never-us
 /// The server runs as nobody: it admits warmcall (root) by the cookie alone.
 const SERVER_UID: u32 = 65534;
 
-/// One server of nobody's at a time (they are the same user; taking turns did not stop the
-/// occasional admitted wrong cookie, see `a_refused_cookie_is_reported_as_a_refusal`).
-fn nobody_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 #[test]
 fn the_cookie_under_a_custom_xdg_config_home_is_found() {
-    let _nobody = nobody_lock();
+    let _one_desktop = common::whisper_lock();
     let desk = Desktop::with_server_user(SERVER_UID);
     // The server put its cookie where libpulse looks with XDG_CONFIG_HOME set, not in ~/.config.
     assert!(desk.rt().join("config/pulse/cookie").is_file());
@@ -79,7 +72,7 @@ fn refused(desk: &Desktop, args: &[&str], bad: &str) -> Option<String> {
 
 #[test]
 fn a_refused_cookie_is_reported_as_a_refusal() {
-    let _nobody = nobody_lock();
+    let _one_desktop = common::whisper_lock();
     // Now and then (about 1 run in 6 with other servers starting at the same time) this
     // PulseAudio lets a client with the wrong cookie in; that is the server's doing, not
     // warmcall's, so such a server is replaced by a fresh one, up to three times.
@@ -115,6 +108,7 @@ fn a_refused_cookie_is_reported_as_a_refusal() {
 
 #[test]
 fn no_server_is_reported_as_unreachable() {
+    let _one_desktop = common::whisper_lock();
     let mut desk = Desktop::new();
     desk.kill_pulse();
     for args in [&["devices"][..], LIVE] {
