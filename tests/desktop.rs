@@ -7,6 +7,5 @@ mod common;
 
 mod bubble_screenshot;
 mod live_daemon;
-mod live_pipewire;
 mod sound_server;
 mod systemd_sandbox;
