@@ -186,9 +186,8 @@ impl StreamBackend for Cpal {
     /// A fresh connection: the old one may belong to a sound server that is gone. If the
     /// server cannot be reached yet, the old host stays and the rebuild fails and backs off.
     fn reconnect(&mut self) {
-        if let Ok(c) = super::server::connect_client() {
-            self.host = super::server::host_of(c.clone());
-            self.client = c;
+        if let Ok(fresh) = Self::new() {
+            *self = fresh;
         }
     }
 
