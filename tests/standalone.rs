@@ -20,6 +20,7 @@ mod log_dir_safety;
 mod model_fetch;
 mod model_header_values;
 mod model_import;
+mod partial_decode;
 mod pipeline_wav;
 mod redaction;
 mod report;

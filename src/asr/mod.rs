@@ -58,6 +58,12 @@ pub enum AsrError {
 /// A speech recogniser: one call per phrase of 16 kHz mono samples.
 pub trait Transcriber: Send {
     fn transcribe(&mut self, pcm: &[f32]) -> Result<Transcription, AsrError>;
+
+    /// A phrase still being spoken, decoded for cues only (its final decode comes later): an
+    /// engine may trade accuracy for speed here. By default the same as `transcribe`.
+    fn transcribe_partial(&mut self, pcm: &[f32]) -> Result<Transcription, AsrError> {
+        self.transcribe(pcm)
+    }
 }
 
 /// Makes one transcriber per speaker, on the recognition thread.

@@ -153,7 +153,11 @@ impl Worker {
         };
         let started = Instant::now();
         shared.asr_started();
-        let result = engine.transcribe(&job.phrase.samples);
+        let result = if job.partial {
+            engine.transcribe_partial(&job.phrase.samples)
+        } else {
+            engine.transcribe(&job.phrase.samples)
+        };
         shared.asr_finished();
         let decode_secs = started.elapsed().as_secs_f64();
         let tr = match result {
