@@ -11,6 +11,13 @@
 //!
 //!   cargo bench --bench decode [-- --threads 1,2,auto] [--loads 0,1,2] [--phrases N]
 //!   cargo bench --bench decode --features openmp    # whisper.cpp on OpenMP: 1, 2, 2/passive
+//!   cargo bench --bench decode -- --partials        # a partial's settings against a final's
+//!
+//! `--partials`: every phrase is also cut as partials are while someone speaks (from its start,
+//! after each second of speech, then whole), and each piece is decoded with the settings of a
+//! final (`transcribe`) and of a partial (`transcribe_partial`), on the machine as it is, with
+//! the `auto` thread policy. Prints decode time per piece, and how far apart the two settings'
+//! words are (WER of the partial settings' words against the final settings').
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -153,6 +160,73 @@ fn row(load: &str, threads: &str, run: &mut Run, truth: &[Truth]) -> String {
     )
 }
 
+/// Each phrase as partials cut it: from its start, after each second of speech, then whole.
+fn partial_pieces(wav: &Path, truth: &[Truth]) -> Vec<Vec<f32>> {
+    let channels = channel_16k(wav);
+    let mut pieces = Vec::new();
+    for u in truth {
+        let ch = &channels[u.speaker.index()];
+        let at = |t: f64| ((t * 16_000.0) as usize).min(ch.len());
+        let start = at(u.start - PRE_ROLL);
+        let mut t = u.start + 1.0;
+        while t < u.end {
+            pieces.push(ch[start..at(t)].to_vec());
+            t += 1.0;
+        }
+        pieces.push(ch[start..at(u.end + TAIL)].to_vec());
+    }
+    pieces
+}
+
+/// `--partials`: the same pieces decoded with a final's settings and with a partial's.
+fn partials(wav: &Path, truth: &[Truth]) {
+    let pieces = partial_pieces(wav, truth);
+    let model = WhisperModel::load(&common::model("tiny.en")).unwrap();
+    let mut tr = model.transcriber(DecodeOptions::default()).unwrap();
+    tr.transcribe(&pieces[0]).unwrap(); // warm-up: first-use allocations
+    let audio: f64 = pieces.iter().map(|p| p.len() as f64).sum::<f64>() / 16e3;
+    println!(
+        "### A partial's decode
+"
+    );
+    println!(
+        "tiny.en, {} pieces of the demo call's phrases cut as partials are ({audio:.1} s of audio), \
+         threads `auto`.\n",
+        pieces.len()
+    );
+    println!("| settings | decode p50 | p95 | max | total | words apart from a final's |");
+    println!("|---|---|---|---|---|---|");
+    let mut finals: Vec<String> = Vec::new();
+    for partial in [false, true] {
+        let mut secs = Vec::new();
+        let mut texts = Vec::new();
+        for p in &pieces {
+            let started = Instant::now();
+            let tr = if partial {
+                tr.transcribe_partial(p)
+            } else {
+                tr.transcribe(p)
+            };
+            secs.push(started.elapsed().as_secs_f64());
+            texts.push(tr.unwrap().text());
+        }
+        if !partial {
+            finals = texts.clone();
+        }
+        let reference: Vec<String> = finals.iter().flat_map(|t| words(t)).collect();
+        let hyp: Vec<String> = texts.iter().flat_map(|t| words(t)).collect();
+        let total: f64 = secs.iter().sum();
+        println!(
+            "| {} | {:.3} s | {:.3} s | {:.3} s | {total:.1} s | {:.1}% |",
+            if partial { "partial" } else { "final" },
+            pct(&mut secs, 0.5),
+            pct(&mut secs, 0.95),
+            pct(&mut secs, 1.0),
+            wer(&reference, &hyp) * 100.0,
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
@@ -177,6 +251,9 @@ fn main() {
     let (wav, truth) = synth_call(&root.join("demo/call.txt"), dir.path());
     let truth_path = dir.path().join("call.truth.jsonl");
     let truth: Vec<Truth> = truth.into_iter().take(limit).collect();
+    if args.iter().any(|a| a == "--partials") {
+        return partials(&wav, &truth);
+    }
     let audio: f64 = phrases(&wav, &truth)
         .iter()
         .map(|p| p.len() as f64)

@@ -21,7 +21,8 @@ const MIN_AUDIO_CTX: i32 = 400;
 /// A partial's window may be shorter (7 s): it is only read for cues, and the final decodes
 /// the phrase again with the full window. On the demo call's 76 partial-sized prefixes (with
 /// no timestamps and the token cap below) 350 frames decoded in 0.22 s p50 against 0.26 s at
-/// 400, with the words 3 % apart; 250 and 200 frames fell into repetition loops.
+/// 400 in one run; 250 and 200 frames fell into repetition loops. `cargo bench --bench decode
+/// -- --partials` compares a partial's settings with a final's.
 const PARTIAL_MIN_AUDIO_CTX: i32 = 350;
 /// Tokens a partial may produce: 8, plus 6 per second of audio (speech is 3 to 4 tokens a
 /// second). A decode caught in a repetition loop ("Malidididid…") stops there instead of
@@ -154,8 +155,8 @@ enum Pass {
     /// The phrase's transcript: whisper's usual settings (segments with timestamps).
     Final,
     /// The phrase so far, read only for cues: one segment without timestamps, a shorter
-    /// minimum window and a token cap, which together took a partial's decode from 0.30 to
-    /// 0.22 s p50 on the demo call (README, "Cues on a busy laptop").
+    /// minimum window and a token cap (0.31 → 0.26 s p50 on the demo call's partial-sized
+    /// pieces, docs/figures.md).
     Partial,
 }
 
