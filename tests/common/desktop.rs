@@ -155,8 +155,27 @@ impl Desktop {
         c.status().is_ok_and(|s| s.success())
     }
 
-    /// PipeWire, WirePlumber and pipewire-pulse, then the null sinks through pactl.
+    /// PipeWire, WirePlumber and pipewire-pulse, then the null sinks through pactl. A start
+    /// whose sinks cannot be set up is stopped and made again, up to three times: after a
+    /// restart in the middle of a test, `set-default-sink call_out` sometimes failed for all
+    /// of its 10 s (about one full run in five), although `load-module` had answered.
     fn start_pipewire(&mut self) {
+        let mut failed = String::new();
+        for attempt in 1..=3 {
+            match self.try_start_pipewire() {
+                Ok(()) => return,
+                Err(why) => {
+                    eprintln!("PipeWire start {attempt} of 3: {why}; starting it again");
+                    failed = why;
+                    self.kill_pulse();
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+            }
+        }
+        panic!("PipeWire could not be set up in three starts: {failed}");
+    }
+
+    fn try_start_pipewire(&mut self) -> Result<(), String> {
         for prog in ["pipewire", "wireplumber", "pipewire-pulse"] {
             let mut c = Command::new(prog);
             c.stdout(Stdio::null()).stderr(Stdio::null());
@@ -167,19 +186,34 @@ impl Desktop {
             self.pulse.push(child);
             if prog == "pipewire" {
                 let sock = self.rt().join("pipewire-0");
-                assert!(wait_for(10.0, || sock.exists()), "PipeWire did not come up");
+                if !wait_for(10.0, || sock.exists()) {
+                    return Err("PipeWire did not come up".into());
+                }
             }
         }
-        assert!(self.wait_pactl(), "pipewire-pulse did not come up");
+        if !self.wait_pactl() {
+            return Err("pipewire-pulse did not come up".into());
+        }
         for line in PA.lines().filter(|l| !l.contains("native-protocol")) {
             let args: Vec<&str> = line.split_whitespace().collect();
             // A module's sink shows up in PipeWire's graph a moment after load-module answers
             // (WirePlumber links it), so `set-default-sink` right after can fail on a busy
             // machine: try again for a few seconds.
-            assert!(
-                wait_for(10.0, || self.pactl(&args)),
-                "pactl {line} failed on PipeWire"
-            );
+            if !wait_for(10.0, || self.pactl(&args)) {
+                return Err(format!("pactl {line} failed: {}", self.pactl_stderr(&args)));
+            }
+        }
+        Ok(())
+    }
+
+    /// What `pactl` with `args` says on stderr (for a failure message).
+    fn pactl_stderr(&self, args: &[&str]) -> String {
+        let mut c = Command::new("pactl");
+        c.args(args);
+        self.pulse_client_env(&mut c);
+        match c.output() {
+            Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            Err(e) => e.to_string(),
         }
     }
 
