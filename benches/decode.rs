@@ -160,20 +160,18 @@ fn row(load: &str, threads: &str, run: &mut Run, truth: &[Truth]) -> String {
     )
 }
 
-/// Each phrase as partials cut it: from its start, after each second of speech, then whole.
+/// Each phrase as partials cut it: from its start, after each second of speech, then whole
+/// (prefixes of what `phrases` cuts, which begins `PRE_ROLL` before the speech).
 fn partial_pieces(wav: &Path, truth: &[Truth]) -> Vec<Vec<f32>> {
-    let channels = channel_16k(wav);
     let mut pieces = Vec::new();
-    for u in truth {
-        let ch = &channels[u.speaker.index()];
-        let at = |t: f64| ((t * 16_000.0) as usize).min(ch.len());
-        let start = at(u.start - PRE_ROLL);
-        let mut t = u.start + 1.0;
-        while t < u.end {
-            pieces.push(ch[start..at(t)].to_vec());
-            t += 1.0;
+    for (whole, u) in phrases(wav, truth).into_iter().zip(truth) {
+        let mut spoken = 1.0;
+        while u.start + spoken < u.end {
+            let end = (((PRE_ROLL + spoken) * 16_000.0) as usize).min(whole.len());
+            pieces.push(whole[..end].to_vec());
+            spoken += 1.0;
         }
-        pieces.push(ch[start..at(u.end + TAIL)].to_vec());
+        pieces.push(whole);
     }
     pieces
 }
@@ -185,10 +183,7 @@ fn partials(wav: &Path, truth: &[Truth]) {
     let mut tr = model.transcriber(DecodeOptions::default()).unwrap();
     tr.transcribe(&pieces[0]).unwrap(); // warm-up: first-use allocations
     let audio: f64 = pieces.iter().map(|p| p.len() as f64).sum::<f64>() / 16e3;
-    println!(
-        "### A partial's decode
-"
-    );
+    println!("### A partial's decode\n");
     println!(
         "tiny.en, {} pieces of the demo call's phrases cut as partials are ({audio:.1} s of audio), \
          threads `auto`.\n",
