@@ -177,19 +177,16 @@ impl WhisperTranscriber {
         params.set_print_realtime(false);
         params.set_print_special(false);
         params.set_print_timestamps(false);
-        match pass {
-            Pass::Final if self.options.fit_audio_ctx => {
-                params.set_audio_ctx(audio_ctx_for(pcm.len()));
-            }
-            Pass::Final => {}
-            Pass::Partial => {
-                params.set_no_timestamps(true);
-                params.set_single_segment(true);
-                params.set_max_tokens(partial_max_tokens(pcm.len()));
-                if self.options.fit_audio_ctx {
-                    params.set_audio_ctx(partial_audio_ctx_for(pcm.len()));
-                }
-            }
+        if pass == Pass::Partial {
+            params.set_no_timestamps(true);
+            params.set_single_segment(true);
+            params.set_max_tokens(partial_max_tokens(pcm.len()));
+        }
+        if self.options.fit_audio_ctx {
+            params.set_audio_ctx(match pass {
+                Pass::Final => audio_ctx_for(pcm.len()),
+                Pass::Partial => partial_audio_ctx_for(pcm.len()),
+            });
         }
         self.state
             .full(params, pcm)
