@@ -172,8 +172,8 @@ pub fn run_headless(
 }
 
 /// Tests that run whisper take this lock: on two cores, concurrent decodes thrash. The
-/// desktop tests that do not decode take it too, so one test desktop runs at a time (the
-/// PipeWire test's setup failed beside the sound-server tests' PulseAudio servers).
+/// desktop tests that do not decode take it too, so one test desktop (sound server, bus,
+/// user manager) runs at a time.
 pub fn whisper_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
