@@ -71,7 +71,10 @@ pub fn train(corpus_dir: &Path, out: &Path) -> Outcome {
         rules,
     };
     for (id, m) in &trained.rules {
-        println!("{id:<22} threshold {:.2}  veto {:.2}", m.threshold, m.veto);
+        println!(
+            "{id:<22} threshold {:.2}  veto {:.2}  out-of-fold precision {:.2} recall {:.2}",
+            m.threshold, m.veto, m.out_of_fold[0], m.out_of_fold[1]
+        );
     }
     std::fs::write(out, trained.to_json()).map_err(|e| {
         Failure::new(

@@ -161,11 +161,15 @@ pub fn decision(pattern: bool, unless: bool, p: f32, threshold: f32, veto: f32) 
     !unless && (p >= threshold || (pattern && p >= veto))
 }
 
-/// The precision a rule's decision must keep on the out-of-fold training lines; the thresholds
-/// are the ones that give the most recall at that precision. A cue that scolds a rep who is
-/// doing well costs more than one that is missed, so precision is held and recall is what
-/// gives.
-pub const PRECISION_FLOOR: f64 = 0.85;
+/// The precision a rule's decision must keep on the out-of-fold training lines (the issue's
+/// target); the thresholds are the ones that give the most recall at that precision. A cue
+/// that scolds a rep who is doing well costs more than one that is missed, so precision is
+/// held and recall is what gives. A rule whose head cannot reach it is held at the highest
+/// precision it can reach, down to [`LOWEST_FLOOR`] in steps of 0.01.
+pub const PRECISION_FLOOR: f64 = 0.92;
+
+/// The lowest floor tried before a rule falls back to its best F1.
+pub const LOWEST_FLOOR: f64 = 0.70;
 
 /// The veto probabilities tried: below the veto a pattern hit is cancelled, so a veto says
 /// the head is sure the intent is absent, never more than 0.2. (Up to 0.5, the brush-off
@@ -189,10 +193,35 @@ fn precision_recall(pairs: impl Iterator<Item = (bool, bool)>) -> (f64, f64) {
 }
 
 /// Thresholds over `(pattern, unless, prob, truth)` rows: the most recall at a precision of at
-/// least `floor` (ties to the higher precision); when no setting reaches `floor`, the best F1.
-fn choose(rows: &[(bool, bool, f32, bool)], floor: f64) -> (f32, f32) {
+/// least `floor`, or of the highest floor below it (in steps of 0.01, down to
+/// [`LOWEST_FLOOR`]) that some setting reaches; the best F1 when none does. (Falling straight
+/// back to the best F1 gave a rule that missed 0.92 a lower threshold than a 0.85 floor had.)
+fn choose(rows: &[(bool, bool, f32, bool)], floor: f64) -> Choice {
+    let steps = ((floor - LOWEST_FLOOR) * 100.0).round().max(0.0) as usize;
+    for step in 0..=steps {
+        let choice = choose_at(rows, floor - step as f64 / 100.0);
+        if choice.met || step == steps {
+            return choice;
+        }
+    }
+    unreachable!("the last step returns")
+}
+
+/// The thresholds [`choose`] found, and what they give on the rows.
+#[derive(Debug, Clone, Copy)]
+struct Choice {
+    /// Whether the floor asked for was reached.
+    met: bool,
+    threshold: f32,
+    veto: f32,
+    precision: f64,
+    recall: f64,
+}
+
+/// [`choose`] at one floor.
+fn choose_at(rows: &[(bool, bool, f32, bool)], floor: f64) -> Choice {
     // (meets the floor, recall or F1, precision) compared in that order.
-    let mut best = ((false, f64::MIN, f64::MIN), 0.5, 0.0);
+    let mut best = ((false, f64::MIN, f64::MIN), 0.5, 0.0, (0.0, 0.0));
     for t in (5..=95).map(|x| x as f32 / 100.0) {
         for v in VETOES {
             if v > t {
@@ -213,11 +242,17 @@ fn choose(rows: &[(bool, bool, f32, bool)], floor: f64) -> (f32, f32) {
                 (false, f1, p)
             };
             if key > best.0 {
-                best = (key, t, v);
+                best = (key, t, v, (p, r));
             }
         }
     }
-    (best.1, best.2)
+    Choice {
+        met: best.0.0,
+        threshold: best.1,
+        veto: best.2,
+        precision: best.3.0,
+        recall: best.3.1,
+    }
 }
 
 /// Train one rule's model on the lines `use_line` selects.
@@ -255,7 +290,7 @@ fn train_rule(
             )
         })
         .collect();
-    let (threshold, veto) = choose(&rows, PRECISION_FLOOR);
+    let choice = choose(&rows, PRECISION_FLOOR);
     let head = fit_rule(d, id, sel, use_line, opts.fit);
     // Explanations: the rule's lines spread over its probability range, and the negatives
     // the head found hardest.
@@ -285,8 +320,9 @@ fn train_rule(
         .collect();
     RuleModel {
         head,
-        threshold,
-        veto,
+        threshold: choice.threshold,
+        veto: choice.veto,
+        out_of_fold: [choice.precision as f32, choice.recall as f32],
         examples,
         counter_examples,
     }
@@ -355,8 +391,39 @@ mod tests {
             (false, false, 0.4, false),
             (false, false, 0.2, false),
         ];
-        let (t, v) = choose(&rows, 0.99);
+        let Choice {
+            threshold: t,
+            veto: v,
+            ..
+        } = choose(&rows, 0.99);
         assert!(t > 0.4 && t <= 0.8, "{t}");
         assert!(v > 0.01 && v <= 0.3, "{v}");
+    }
+
+    #[test]
+    fn a_floor_out_of_reach_steps_down_instead_of_dropping_to_f1() {
+        // The best-scored line is a negative, so no threshold reaches precision 0.92. Firing
+        // from 0.46 gives 5 of 6 (0.83, recall 5/7); from 0.26, 7 of 10 (0.70, recall 1, the
+        // best F1).
+        let rows = [
+            (false, false, 0.95, false),
+            (false, false, 0.9, true),
+            (false, false, 0.8, true),
+            (false, false, 0.7, true),
+            (false, false, 0.6, true),
+            (false, false, 0.5, true),
+            (false, false, 0.45, false),
+            (false, false, 0.4, true),
+            (false, false, 0.35, false),
+            (false, false, 0.3, true),
+        ];
+        assert!(!choose_at(&rows, 0.92).met);
+        let c = choose(&rows, 0.92);
+        assert!(c.met, "0.83 is reached");
+        assert!(
+            c.threshold > 0.45 && c.threshold <= 0.5,
+            "held at the highest precision reached: {c:?}"
+        );
+        assert!((c.precision - 5.0 / 6.0).abs() < 1e-9 && (c.recall - 5.0 / 7.0).abs() < 1e-9);
     }
 }

@@ -24,6 +24,10 @@ pub struct RuleModel {
     /// A pattern hit is cancelled when no clause of the utterance reaches this probability:
     /// the head is sure the words are used in another sense (a negation, the advice itself).
     pub veto: f32,
+    /// Precision and recall of the rule's whole decision at these thresholds on the
+    /// out-of-fold predictions they were chosen on (what `rules train` reports).
+    #[serde(default)]
+    pub out_of_fold: [f32; 2],
     /// Representative lines of the rule's intent (shown by explanations).
     pub examples: Vec<String>,
     /// The negatives the head found closest to the intent (shown by explanations).
