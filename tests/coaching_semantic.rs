@@ -198,3 +198,56 @@ fn reported_false_alarms_stay_quiet() {
         .collect();
     assert!(wrong.is_empty(), "fired:\n{}", wrong.join("\n"));
 }
+
+/// On a partial (the phrase so far, while the rep is still talking), a rule the head alone
+/// fires needs a score halfway from its threshold to 1; the final of the same words fires at
+/// the plain threshold. "Hi, it's Sam. I'm just following" is a chasing line cut off in the
+/// middle: its head score sits between the two bars (checked first, so a retrain that moves
+/// it fails here with the score, and another line must be found).
+#[test]
+fn a_partial_needs_a_surer_head_than_a_final() {
+    use warmcall::event::Utterance;
+    use warmcall::rules::{Engine, Input};
+    let text = "Hi, it's Sam. I'm just following";
+    let i = RULES
+        .set
+        .rules
+        .iter()
+        .position(|r| r.id == "chasing")
+        .unwrap();
+    let scored = RULES
+        .score(text, Speaker::Me)
+        .expect("the encoder is installed");
+    let v = scored.verdict(i).expect("chasing has a head");
+    let bar = v.threshold + (1.0 - v.threshold) / 2.0;
+    assert!(
+        v.score >= v.threshold && v.score < bar,
+        "score {} is not between the threshold {} and the partial bar {bar}: pick another line",
+        v.score,
+        v.threshold
+    );
+    let u = Utterance {
+        speaker: Speaker::Me,
+        start: 10.0,
+        end: 12.0,
+        text: text.into(),
+    };
+    let mut e = Engine::new(Arc::clone(&RULES));
+    let mut out = Vec::new();
+    e.push(
+        Input::Partial {
+            utterance: &u,
+            at: 12.2,
+        },
+        &mut out,
+    );
+    assert!(out.iter().all(|f| f.rule != "chasing"), "{out:?}");
+    e.push(
+        Input::Transcript {
+            utterance: &u,
+            at: 12.5,
+        },
+        &mut out,
+    );
+    assert!(out.iter().any(|f| f.rule == "chasing"), "{out:?}");
+}

@@ -259,7 +259,13 @@ fn mute_this_rule_lasts_across_a_restart_and_rules_unmute_undoes_it() {
         .shown()
         .into_iter()
         .find(|n| action_key(n, "Mute this rule").as_deref() == Some("mute:chasing"))
-        .expect("a chasing bubble with Mute this rule");
+        .unwrap_or_else(|| {
+            panic!(
+                "a chasing bubble with Mute this rule: {:?}\n{:?}",
+                server.shown(),
+                d.events()
+            )
+        });
     let mut polls = 0;
     let saved = wait_for(30.0, || {
         if polls % 10 == 0 {
@@ -291,7 +297,13 @@ fn mute_this_rule_lasts_across_a_restart_and_rules_unmute_undoes_it() {
         "muted after the restart: {:?}",
         d.events()
     );
-    assert_eq!(notified(&d, "objection")[objection0..], [true]);
+    assert_eq!(
+        notified(&d, "objection")[objection0..],
+        [true],
+        "{:?}\n{}",
+        d.events(),
+        d.stderr_text()
+    );
     assert!(
         server.shown()[before..]
             .iter()

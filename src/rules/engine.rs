@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::decide::decide;
+use super::decide::{Decision, decide};
 use super::matcher::{Matcher, PhraseHit};
 use super::metrics::{FocusWindow, TalkTracker, TurnTracker};
 use super::pack::RuleSet;
@@ -150,6 +150,16 @@ pub fn questions_in(text: &str) -> u32 {
 
 /// Pause that ends a turn for the summary's longest monologue.
 const SUMMARY_MAX_PAUSE: f64 = 2.5;
+
+/// The score a semantic verdict needs to raise a rule from a partial: halfway from the rule's
+/// threshold to certainty. A partial ends wherever the speaker had got to ("Hi, it's Sam, I'm
+/// just…"), and its last words are the ones the recogniser is least sure of, so a head only
+/// a little over its threshold on it is guessing at a sentence nobody has finished; the
+/// final decides with the plain threshold a moment later. Pattern hits need no more than on
+/// a final.
+fn partial_bar(threshold: f32) -> f32 {
+    threshold + (1.0 - threshold) / 2.0
+}
 /// Talk-ratio re-arms when the share falls this far below its limit.
 const TALK_RATIO_HYSTERESIS: f64 = 0.05;
 
@@ -251,8 +261,14 @@ impl Engine {
     }
 
     /// The phrase and practice rules `u` carries, as (rule index, evidence); `norm` gets the
-    /// normalised text.
-    fn phrase_rules(&mut self, u: &Utterance, norm: &mut String) -> Vec<(usize, String)> {
+    /// normalised text. On a `partial`, a rule fired by the semantic detector alone must be
+    /// surer than its threshold ([`partial_bar`]).
+    fn phrase_rules(
+        &mut self,
+        u: &Utterance,
+        norm: &mut String,
+        partial: bool,
+    ) -> Vec<(usize, String)> {
         let rules = Arc::clone(&self.rules);
         crate::text::normalize_into(u.text.as_str(), norm);
         let mut hits = std::mem::take(&mut self.hits);
@@ -270,7 +286,13 @@ impl Engine {
                 continue;
             }
             let hit = hits.iter().find(|h| h.rule == i);
-            let decision = decide(hit, scored.verdict(i), &scored.clauses);
+            let verdict = scored.verdict(i);
+            let decision = decide(hit, verdict, &scored.clauses);
+            if let (true, Decision::Semantic { score, .. }, Some(v)) = (partial, &decision, verdict)
+                && *score < partial_bar(v.threshold)
+            {
+                continue;
+            }
             if let Some(evidence) = decision.evidence() {
                 carried.push((i, evidence.to_string()));
             }
@@ -283,7 +305,7 @@ impl Engine {
     fn partial(&mut self, u: &Utterance, at: f64, out: &mut Vec<Flag>) {
         let rules = Arc::clone(&self.rules);
         let mut norm = std::mem::take(&mut self.norm);
-        let carried = self.phrase_rules(u, &mut norm);
+        let carried = self.phrase_rules(u, &mut norm, true);
         self.norm = norm;
         let early = &mut self.raised_early[u.speaker.index()];
         if early.0 != u.start {
@@ -304,7 +326,7 @@ impl Engine {
         let rules = Arc::clone(&self.rules);
         self.questions[u.speaker.index()] += questions_in(u.text.as_str());
         let mut norm = std::mem::take(&mut self.norm);
-        let carried = self.phrase_rules(u, &mut norm);
+        let carried = self.phrase_rules(u, &mut norm, false);
         let (early_start, early) = std::mem::replace(
             &mut self.raised_early[u.speaker.index()],
             (f64::NAN, Vec::new()),
