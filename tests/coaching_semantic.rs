@@ -218,24 +218,21 @@ fn a_partial_needs_a_surer_score_than_a_final() {
         .iter()
         .position(|r| r.id == "discount-offered")
         .unwrap();
-    let score = probe
-        .score(text, Speaker::Me)
-        .unwrap()
-        .verdict(i)
-        .unwrap()
-        .score;
+    let score_on = |c: &CompiledRules| {
+        c.score(text, Speaker::Me)
+            .unwrap()
+            .verdict(i)
+            .unwrap()
+            .score
+    };
+    let score = score_on(&probe);
     assert!(
         score > 0.3 && score < 0.95,
         "similarity {score}: pick another line"
     );
     let threshold = score - 0.02;
     let compiled = rules(threshold);
-    let v_score = compiled
-        .score(text, Speaker::Me)
-        .unwrap()
-        .verdict(i)
-        .unwrap()
-        .score;
+    let v_score = score_on(&compiled);
     assert!(v_score >= threshold && v_score < threshold + (1.0 - threshold) / 2.0);
     let u = Utterance {
         speaker: Speaker::Me,

@@ -151,6 +151,9 @@ pub fn questions_in(text: &str) -> u32 {
 /// Pause that ends a turn for the summary's longest monologue.
 const SUMMARY_MAX_PAUSE: f64 = 2.5;
 
+/// Talk-ratio re-arms when the share falls this far below its limit.
+const TALK_RATIO_HYSTERESIS: f64 = 0.05;
+
 /// The score a semantic verdict needs to raise a rule from a partial: halfway from the rule's
 /// threshold to certainty. A partial ends wherever the speaker had got to ("Hi, it's Sam, I'm
 /// just…"), and its last words are the ones the recogniser is least sure of, so a head only
@@ -160,8 +163,6 @@ const SUMMARY_MAX_PAUSE: f64 = 2.5;
 fn partial_bar(threshold: f32) -> f32 {
     threshold + (1.0 - threshold) / 2.0
 }
-/// Talk-ratio re-arms when the share falls this far below its limit.
-const TALK_RATIO_HYSTERESIS: f64 = 0.05;
 
 pub(crate) fn in_window(rule: &RuleDef, t: f64) -> bool {
     t >= rule.from && rule.until.is_none_or(|u| t < u)
@@ -288,8 +289,9 @@ impl Engine {
             let hit = hits.iter().find(|h| h.rule == i);
             let verdict = scored.verdict(i);
             let decision = decide(hit, verdict, &scored.clauses);
-            if let (true, Decision::Semantic { score, .. }, Some(v)) = (partial, &decision, verdict)
-                && *score < partial_bar(v.threshold)
+            if partial
+                && matches!(decision, Decision::Semantic { .. })
+                && verdict.is_some_and(|v| v.score < partial_bar(v.threshold))
             {
                 continue;
             }

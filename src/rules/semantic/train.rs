@@ -198,13 +198,14 @@ fn precision_recall(pairs: impl Iterator<Item = (bool, bool)>) -> (f64, f64) {
 /// back to the best F1 gave a rule that missed 0.92 a lower threshold than a 0.85 floor had.)
 fn choose(rows: &[(bool, bool, f32, bool)], floor: f64) -> Choice {
     let steps = ((floor - LOWEST_FLOOR) * 100.0).round().max(0.0) as usize;
-    for step in 0..=steps {
+    let mut step = 0;
+    loop {
         let choice = choose_at(rows, floor - step as f64 / 100.0);
         if choice.met || step == steps {
             return choice;
         }
+        step += 1;
     }
-    unreachable!("the last step returns")
 }
 
 /// The thresholds [`choose`] found, and what they give on the rows.
@@ -221,7 +222,14 @@ struct Choice {
 /// [`choose`] at one floor.
 fn choose_at(rows: &[(bool, bool, f32, bool)], floor: f64) -> Choice {
     // (meets the floor, recall or F1, precision) compared in that order.
-    let mut best = ((false, f64::MIN, f64::MIN), 0.5, 0.0, (0.0, 0.0));
+    let mut best_key = (false, f64::MIN, f64::MIN);
+    let mut best = Choice {
+        met: false,
+        threshold: 0.5,
+        veto: 0.0,
+        precision: 0.0,
+        recall: 0.0,
+    };
     for t in (5..=95).map(|x| x as f32 / 100.0) {
         for v in VETOES {
             if v > t {
@@ -241,18 +249,19 @@ fn choose_at(rows: &[(bool, bool, f32, bool)], floor: f64) -> Choice {
             } else {
                 (false, f1, p)
             };
-            if key > best.0 {
-                best = (key, t, v, (p, r));
+            if key > best_key {
+                best_key = key;
+                best = Choice {
+                    met: key.0,
+                    threshold: t,
+                    veto: v,
+                    precision: p,
+                    recall: r,
+                };
             }
         }
     }
-    Choice {
-        met: best.0.0,
-        threshold: best.1,
-        veto: best.2,
-        precision: best.3.0,
-        recall: best.3.1,
-    }
+    best
 }
 
 /// Train one rule's model on the lines `use_line` selects.
