@@ -10,6 +10,14 @@
 //! /proc/self/task/*/schedstat): on a quiet machine the two agree for one thread, on a busy
 //! one the CPU time is still what a call costs. Needs the encoder installed by
 //! models/fetch.sh. Prints a Markdown table.
+//!
+//! `cargo bench --bench encoder -- --rule-stage` measures instead what the rule stage spends
+//! encoding, as it scores utterances: the example calls' utterances
+//! (tests/fixtures/*-call.jsonl), each scored as partials would be while it is spoken (its
+//! first 3 words, then 3 more at a time, about a second of speech each) and then whole, as
+//! its final. It reports the wall time per scoring, and the encoder passes and texts each
+//! needed. Here a partial's words are exactly the final's, so the rule stage's memo of recent
+//! texts finds more of them than it does in a call, where a partial's punctuation can differ.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -76,6 +84,9 @@ fn main() {
         return;
     }
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--rule-stage") {
+        return rule_stage::run();
+    }
     let repeat = args
         .iter()
         .position(|a| a == "--repeat")
@@ -294,4 +305,107 @@ fn print_table(best: &[Figures], repeat: usize) {
         best.iter().map(|f| format!("{:.0} MB", f.hwm_mb)).collect(),
         "",
     );
+}
+
+mod rule_stage {
+    //! `--rule-stage`: the encoding the rule stage does per utterance.
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use warmcall::encoder::{self, EncoderError, MiniLm, SentenceEncoder};
+    use warmcall::rules::replay::parse_transcript;
+    use warmcall::rules::{CompiledRules, RuleSet};
+
+    const CALLS: [&str; 3] = [
+        include_str!("../tests/fixtures/pushy-call.jsonl"),
+        include_str!("../tests/fixtures/good-call.jsonl"),
+        include_str!("../tests/fixtures/monologue-call.jsonl"),
+    ];
+    const ROUNDS: usize = 5;
+    const STEP: usize = 3;
+
+    /// The real encoder, counting the passes (calls) and texts it is given.
+    struct Counting {
+        inner: MiniLm,
+        passes: AtomicUsize,
+        texts: AtomicUsize,
+    }
+
+    impl SentenceEncoder for Counting {
+        fn dim(&self) -> usize {
+            self.inner.dim()
+        }
+        fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
+            self.passes.fetch_add(1, Ordering::Relaxed);
+            self.texts.fetch_add(texts.len(), Ordering::Relaxed);
+            self.inner.encode(texts)
+        }
+    }
+
+    pub fn run() {
+        let enc = Arc::new(Counting {
+            inner: MiniLm::load(&encoder::default_dir()).expect("encoder loads"),
+            passes: AtomicUsize::new(0),
+            texts: AtomicUsize::new(0),
+        });
+        let dyn_enc: Arc<dyn SentenceEncoder> = enc.clone();
+        let utts: Vec<_> = CALLS.iter().flat_map(|c| parse_transcript(c).0).collect();
+        let (mut partial, mut fin) = (Vec::new(), Vec::new());
+        let (mut words, mut scorings) = (0, 0);
+        let mut counted = (0, 0);
+        for round in 0..ROUNDS {
+            // Each round compiles the rules again, as a reload does: nothing carries over.
+            let rules = CompiledRules::with_encoder(RuleSet::builtin(), Some(dyn_enc.clone()))
+                .expect("the pack compiles");
+            let start = (
+                enc.passes.load(Ordering::Relaxed),
+                enc.texts.load(Ordering::Relaxed),
+            );
+            for u in &utts {
+                let text = u.text.as_str();
+                let all: Vec<&str> = text.split_whitespace().collect();
+                let mut n = STEP;
+                while n < all.len() {
+                    let t = Instant::now();
+                    std::hint::black_box(rules.score(&all[..n].join(" "), u.speaker));
+                    partial.push(t.elapsed());
+                    n += STEP;
+                }
+                let t = Instant::now();
+                std::hint::black_box(rules.score(text, u.speaker));
+                fin.push(t.elapsed());
+                if round == 0 {
+                    words += all.len();
+                    scorings += all.len().saturating_sub(1) / STEP + 1;
+                }
+            }
+            if round == 0 {
+                counted = (
+                    enc.passes.load(Ordering::Relaxed) - start.0,
+                    enc.texts.load(Ordering::Relaxed) - start.1,
+                );
+            }
+        }
+        let total: Duration = partial.iter().chain(&fin).sum::<Duration>() / ROUNDS as u32;
+        let (p50, p95) = super::percentiles(&mut partial);
+        let (f50, f95) = super::percentiles(&mut fin);
+        println!(
+            "{} utterances ({words} words) of the example calls, scored as partials every \
+             {STEP} words and whole; {ROUNDS} rounds.\n",
+            utts.len()
+        );
+        println!("| figure | measured |\n|---|---|");
+        println!("| scoring a partial, wall p50 / p95 | {p50:.1} / {p95:.1} ms |");
+        println!("| scoring a final, wall p50 / p95 | {f50:.1} / {f95:.1} ms |");
+        println!(
+            "| encoding for the whole of the three calls (one round) | {:.0} ms |",
+            super::ms(total)
+        );
+        println!(
+            "| scorings / encoder passes / texts encoded (one round) | {scorings} / {} / {} |",
+            counted.0, counted.1
+        );
+    }
 }

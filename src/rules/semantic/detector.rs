@@ -1,6 +1,6 @@
 //! The semantic detector: scores each clause of an utterance against every phrase rule that
 //! has a learned head (the built-in rules) or `examples` (any rule), encoding each clause once
-//! for all rules.
+//! for all rules (and a clause scored lately not again: `memo`).
 //!
 //! For one rule and one clause:
 //! - the head's probability reaching the rule's trained threshold fires it;
@@ -18,6 +18,7 @@ use std::sync::{Arc, OnceLock};
 use super::clauses;
 use super::head::Sample;
 use super::lexicon::{Lexicon, Sparse};
+use super::memo::{Memo, embed_grouped};
 use super::trained::{RuleModel, Trained};
 use crate::encoder::{EncoderError, SentenceEncoder};
 use crate::event::Speaker;
@@ -32,15 +33,15 @@ struct Example {
 }
 
 fn embed_all(enc: &dyn SentenceEncoder, texts: &[String]) -> Result<Vec<Example>, EncoderError> {
-    texts
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Ok(texts
         .iter()
-        .map(|t| {
-            Ok(Example {
-                text: t.clone(),
-                emb: enc.encode_one(t)?,
-            })
+        .zip(embed_grouped(enc, &refs)?)
+        .map(|(t, emb)| Example {
+            text: t.clone(),
+            emb,
         })
-        .collect()
+        .collect())
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -110,6 +111,8 @@ pub struct SemanticDetector {
     /// The terms the heads' word weights refer to.
     lexicon: Lexicon,
     rules: Vec<Option<RuleSemantics>>,
+    /// Embeddings of the texts scored lately (partials repeat them).
+    memo: Memo,
 }
 
 impl std::fmt::Debug for SemanticDetector {
@@ -162,6 +165,7 @@ impl SemanticDetector {
             encoder,
             lexicon: trained.lexicon.clone(),
             rules,
+            memo: Memo::default(),
         })
     }
 
@@ -196,10 +200,7 @@ impl SemanticDetector {
                 clauses.push(s);
             }
         }
-        let embs = clauses
-            .iter()
-            .map(|c| self.encoder.encode_one(c))
-            .collect::<Result<Vec<_>, _>>()?;
+        let embs = self.memo.embed(self.encoder.as_ref(), &clauses)?;
         let words: Vec<Sparse> = clauses.iter().map(|c| self.lexicon.vector(c)).collect();
         let verdicts = listening
             .into_iter()
@@ -220,7 +221,11 @@ impl SemanticDetector {
                 counter_example: None,
             });
         };
-        let e = self.encoder.encode_one(clause)?;
+        let e = self
+            .memo
+            .embed(self.encoder.as_ref(), &[clause.to_string()])?
+            .pop()
+            .unwrap_or_default();
         let shown = match r.shown.get() {
             Some(s) => s,
             None => {

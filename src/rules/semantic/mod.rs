@@ -2,8 +2,9 @@
 //!
 //! An utterance is cut into clauses (`clauses`), each clause is embedded once by the sentence
 //! encoder (`crate::encoder`), and every phrase rule with a learned head (`head`, stored in
-//! `trained`) or with `examples` scores it (`detector`). `corpus` reads the labelled lines the
-//! heads are trained on, `train` fits them, and `eval` measures precision and recall per rule.
+//! `trained`) or with `examples` scores it (`detector`), with as few encoder passes as it can
+//! (`memo`). `corpus` reads the labelled lines the heads are trained on, `train` fits them,
+//! and `eval` measures precision and recall per rule.
 
 pub mod cache;
 pub mod clauses;
@@ -12,6 +13,7 @@ pub mod detector;
 pub mod eval;
 pub mod head;
 pub mod lexicon;
+pub mod memo;
 pub mod train;
 pub mod trained;
 
