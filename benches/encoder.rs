@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use warmcall::encoder::{self, EncoderOptions, MiniLm, SentenceEncoder};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 const CHILD: &str = "WARMCALL_ENCODER_BENCH";
 const LENGTHS: [usize; 3] = [5, 15, 40];
 const CALLS: usize = 300;
@@ -311,12 +314,13 @@ mod rule_stage {
     //! `--rule-stage`: the encoding the rule stage does per utterance.
 
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};
 
-    use warmcall::encoder::{self, EncoderError, MiniLm, SentenceEncoder};
+    use warmcall::encoder::{self, MiniLm, SentenceEncoder};
     use warmcall::rules::replay::parse_transcript;
     use warmcall::rules::{CompiledRules, RuleSet};
+
+    use crate::common::CountingEncoder;
 
     const CALLS: [&str; 3] = [
         include_str!("../tests/fixtures/pushy-call.jsonl"),
@@ -326,43 +330,24 @@ mod rule_stage {
     const ROUNDS: usize = 5;
     const STEP: usize = 3;
 
-    /// The real encoder, counting the passes (calls) and texts it is given.
-    struct Counting {
-        inner: MiniLm,
-        passes: AtomicUsize,
-        texts: AtomicUsize,
-    }
-
-    impl SentenceEncoder for Counting {
-        fn dim(&self) -> usize {
-            self.inner.dim()
-        }
-        fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
-            self.passes.fetch_add(1, Ordering::Relaxed);
-            self.texts.fetch_add(texts.len(), Ordering::Relaxed);
-            self.inner.encode(texts)
-        }
-    }
-
     pub fn run() {
-        let enc = Arc::new(Counting {
-            inner: MiniLm::load(&encoder::default_dir()).expect("encoder loads"),
-            passes: AtomicUsize::new(0),
-            texts: AtomicUsize::new(0),
-        });
+        let enc = Arc::new(CountingEncoder::new(Arc::new(
+            MiniLm::load(&encoder::default_dir()).expect("encoder loads"),
+        )));
         let dyn_enc: Arc<dyn SentenceEncoder> = enc.clone();
         let utts: Vec<_> = CALLS.iter().flat_map(|c| parse_transcript(c).0).collect();
+        let words: usize = utts
+            .iter()
+            .map(|u| u.text.as_str().split_whitespace().count())
+            .sum();
         let (mut partial, mut fin) = (Vec::new(), Vec::new());
-        let (mut words, mut scorings) = (0, 0);
-        let mut counted = (0, 0);
+        // Scorings, encoder passes and texts encoded in the first round.
+        let mut counted = (0, 0, 0);
         for round in 0..ROUNDS {
             // Each round compiles the rules again, as a reload does: nothing carries over.
             let rules = CompiledRules::with_encoder(RuleSet::builtin(), Some(dyn_enc.clone()))
                 .expect("the pack compiles");
-            let start = (
-                enc.passes.load(Ordering::Relaxed),
-                enc.texts.load(Ordering::Relaxed),
-            );
+            let start = enc.counts();
             for u in &utts {
                 let text = u.text.as_str();
                 let all: Vec<&str> = text.split_whitespace().collect();
@@ -376,16 +361,10 @@ mod rule_stage {
                 let t = Instant::now();
                 std::hint::black_box(rules.score(text, u.speaker));
                 fin.push(t.elapsed());
-                if round == 0 {
-                    words += all.len();
-                    scorings += all.len().saturating_sub(1) / STEP + 1;
-                }
             }
             if round == 0 {
-                counted = (
-                    enc.passes.load(Ordering::Relaxed) - start.0,
-                    enc.texts.load(Ordering::Relaxed) - start.1,
-                );
+                let now = enc.counts();
+                counted = (partial.len() + fin.len(), now.0 - start.0, now.1 - start.1);
             }
         }
         let total: Duration = partial.iter().chain(&fin).sum::<Duration>() / ROUNDS as u32;
@@ -404,8 +383,8 @@ mod rule_stage {
             super::ms(total)
         );
         println!(
-            "| scorings / encoder passes / texts encoded (one round) | {scorings} / {} / {} |",
-            counted.0, counted.1
+            "| scorings / encoder passes / texts encoded (one round) | {} / {} / {} |",
+            counted.0, counted.1, counted.2
         );
     }
 }

@@ -3,6 +3,8 @@
 //! (tests/fixtures/encoder-reference.json, made by scripts/encoder-reference.py), every broken
 //! model file is a clear error naming it, and no text makes it panic.
 
+use crate::common;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -90,28 +92,15 @@ fn a_padded_batch_gives_the_same_embeddings() {
     }
 }
 
-/// The real encoder, counting its passes (what the rule stage's memo saves).
-struct Counting(std::sync::atomic::AtomicUsize);
-
-impl SentenceEncoder for Counting {
-    fn dim(&self) -> usize {
-        shared().dim()
-    }
-    fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncoderError> {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        shared().encode(texts)
-    }
-}
-
 #[test]
 fn the_rule_stage_memo_gives_each_text_its_own_embedding_in_fewer_passes() {
     use warmcall::rules::semantic::memo::Memo;
     let refs = reference();
     let texts: Vec<String> = refs.iter().map(|r| r.text.clone()).collect();
-    let enc = Counting(Default::default());
+    let enc = common::CountingEncoder::new(common::encoder());
     let memo = Memo::default();
     let got = memo.embed(&enc, &texts).unwrap();
-    let passes = enc.0.load(std::sync::atomic::Ordering::Relaxed);
+    let (passes, _) = enc.counts();
     assert!(
         passes < texts.len(),
         "{passes} passes for {} texts",
@@ -125,7 +114,7 @@ fn the_rule_stage_memo_gives_each_text_its_own_embedding_in_fewer_passes() {
     let mut again: Vec<String> = texts.iter().rev().cloned().collect();
     again.insert(3, "Is there anyone else who should see this?".to_string());
     let got_again = memo.embed(&enc, &again).unwrap();
-    assert_eq!(enc.0.load(std::sync::atomic::Ordering::Relaxed), passes + 1);
+    assert_eq!(enc.counts().0, passes + 1);
     for (t, g) in again.iter().zip(&got_again) {
         let want = shared().encode_one(t).unwrap();
         assert!(cosine(g, &want) >= 0.99999, "memo embedding of {t:?}");

@@ -189,6 +189,43 @@ pub fn encoder() -> std::sync::Arc<dyn warmcall::encoder::SentenceEncoder> {
     }
 }
 
+/// A real encoder that counts the passes (calls of `encode`) and the texts it is given: what
+/// the rule stage's memo of embeddings saves.
+pub struct CountingEncoder {
+    pub inner: std::sync::Arc<dyn warmcall::encoder::SentenceEncoder>,
+    pub passes: std::sync::atomic::AtomicUsize,
+    pub texts: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingEncoder {
+    pub fn new(inner: std::sync::Arc<dyn warmcall::encoder::SentenceEncoder>) -> Self {
+        Self {
+            inner,
+            passes: Default::default(),
+            texts: Default::default(),
+        }
+    }
+
+    /// (passes, texts) so far.
+    pub fn counts(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.passes.load(Relaxed), self.texts.load(Relaxed))
+    }
+}
+
+impl warmcall::encoder::SentenceEncoder for CountingEncoder {
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+
+    fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, warmcall::encoder::EncoderError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.passes.fetch_add(1, Relaxed);
+        self.texts.fetch_add(texts.len(), Relaxed);
+        self.inner.encode(texts)
+    }
+}
+
 /// The default pack with the sentence encoder, as the daemon runs it.
 pub fn semantic_rules() -> std::sync::Arc<warmcall::rules::CompiledRules> {
     warmcall::rules::CompiledRules::with_encoder(

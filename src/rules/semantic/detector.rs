@@ -221,11 +221,7 @@ impl SemanticDetector {
                 counter_example: None,
             });
         };
-        let e = self
-            .memo
-            .embed(self.encoder.as_ref(), &[clause.to_string()])?
-            .pop()
-            .unwrap_or_default();
+        let e = self.memo.embed_one(self.encoder.as_ref(), clause)?;
         let shown = match r.shown.get() {
             Some(s) => s,
             None => {

@@ -67,6 +67,19 @@ impl Memo {
         }
         Ok(out.into_iter().flatten().collect())
     }
+
+    /// The embedding of one text, as [`embed`](Self::embed) gives it.
+    pub fn embed_one(
+        &self,
+        enc: &dyn SentenceEncoder,
+        text: &str,
+    ) -> Result<Vec<f32>, EncoderError> {
+        self.embed(enc, &[text.to_string()])?
+            .pop()
+            .ok_or_else(|| EncoderError::Compute {
+                reason: "no embedding came back".into(),
+            })
+    }
 }
 
 /// Embeddings of `texts`, in order, in the passes [`passes`] groups them into.
