@@ -15,11 +15,22 @@ use warmcall::rules::semantic::eval;
 
 /// The floor each rule's precision and recall on the test split must keep. The target
 /// (precision 0.92, recall 0.88) is not reached for every rule (README, "Semantic detection":
-/// precision 0.917 to 0.962, recall 0.764 to 1.00 when the heads were last trained); these
+/// precision 0.831 to 0.980, recall 0.873 to 1.00 when the heads were last trained); these
 /// floors sit a line or two under what is reached, so that a regression fails, and are not
-/// the target.
+/// the target. The brush-off rule (`objection`) has a floor of its own: since the sixth and
+/// seventh rounds of training lines its recall reaches the target and its precision is the
+/// lowest (0.831, 49 of 59 flags right).
 const PRECISION_FLOOR: f64 = 0.90;
-const RECALL_FLOOR: f64 = 0.72;
+const RECALL_FLOOR: f64 = 0.84;
+const OBJECTION_PRECISION_FLOOR: f64 = 0.80;
+
+fn precision_floor(id: &str) -> f64 {
+    if id == "objection" {
+        OBJECTION_PRECISION_FLOOR
+    } else {
+        PRECISION_FLOOR
+    }
+}
 
 static RULES: LazyLock<Arc<CompiledRules>> = LazyLock::new(common::semantic_rules);
 
@@ -47,13 +58,13 @@ fn test_split_precision_and_recall_per_rule() {
     }
     let failing: Vec<&String> = report
         .iter()
-        .zip(scores.rules.values())
-        .filter(|(_, c)| c.precision() < PRECISION_FLOOR || c.recall() < RECALL_FLOOR)
+        .zip(&scores.rules)
+        .filter(|(_, (id, c))| c.precision() < precision_floor(id) || c.recall() < RECALL_FLOOR)
         .map(|(s, _)| s)
         .collect();
     assert!(
         failing.is_empty(),
-        "below precision {PRECISION_FLOOR} / recall {RECALL_FLOOR} on the test split:\n{}\nall:\n{}",
+        "below precision {PRECISION_FLOOR} ({OBJECTION_PRECISION_FLOOR} for objection) / recall {RECALL_FLOOR} on the test split:\n{}\nall:\n{}",
         failing
             .iter()
             .map(|s| s.as_str())
