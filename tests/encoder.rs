@@ -28,9 +28,10 @@ fn model_dir() -> PathBuf {
 }
 
 /// One encoder for the whole file: loading it once keeps the tests quick.
-fn shared() -> &'static MiniLm {
-    static ENCODER: OnceLock<MiniLm> = OnceLock::new();
-    ENCODER.get_or_init(|| MiniLm::load(&model_dir()).expect("the installed encoder loads"))
+fn shared() -> &'static Arc<MiniLm> {
+    static ENCODER: OnceLock<Arc<MiniLm>> = OnceLock::new();
+    ENCODER
+        .get_or_init(|| Arc::new(MiniLm::load(&model_dir()).expect("the installed encoder loads")))
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
@@ -97,7 +98,7 @@ fn the_rule_stage_memo_gives_each_text_its_own_embedding_in_fewer_passes() {
     use warmcall::rules::semantic::memo::Memo;
     let refs = reference();
     let texts: Vec<String> = refs.iter().map(|r| r.text.clone()).collect();
-    let enc = common::CountingEncoder::new(common::encoder());
+    let enc = common::CountingEncoder::new(shared().clone());
     let memo = Memo::default();
     let got = memo.embed(&enc, &texts).unwrap();
     let (passes, _) = enc.counts();

@@ -192,9 +192,9 @@ pub fn encoder() -> std::sync::Arc<dyn warmcall::encoder::SentenceEncoder> {
 /// A real encoder that counts the passes (calls of `encode`) and the texts it is given: what
 /// the rule stage's memo of embeddings saves.
 pub struct CountingEncoder {
-    pub inner: std::sync::Arc<dyn warmcall::encoder::SentenceEncoder>,
-    pub passes: std::sync::atomic::AtomicUsize,
-    pub texts: std::sync::atomic::AtomicUsize,
+    inner: std::sync::Arc<dyn warmcall::encoder::SentenceEncoder>,
+    passes: std::sync::atomic::AtomicUsize,
+    texts: std::sync::atomic::AtomicUsize,
 }
 
 impl CountingEncoder {
